@@ -1,0 +1,25 @@
+/**
+ * Every error a user can cause (bad file, bad model folder, bad prompt) is a RobustMedSamError:
+ * `code` is stable for programs, the message says what was wrong, `hint` says what to do about it.
+ * Anything else that escapes is a bug in this package.
+ */
+export class RobustMedSamError extends Error {
+  readonly code: string;
+  readonly hint: string;
+
+  constructor(code: string, message: string, hint = '', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+/** The user's input (a file, a flag, a prompt) is wrong. */
+export class InputError extends RobustMedSamError {}
+
+/** A model folder (manifest or graph) is missing, corrupt or inconsistent. */
+export class ModelError extends RobustMedSamError {}
+
+/** A DICOM object cannot be read or written as asked. */
+export class DicomError extends RobustMedSamError {}

@@ -1,0 +1,86 @@
+/**
+ * model.json: the manifest beside the two ONNX graphs of a model folder. export/ writes it, the runtime
+ * validates it (see validateManifest) before it trusts a byte of the graphs.
+ *
+ * Example (a robust decoder with the `sam` contract):
+ * {
+ *   "format": "robustmedsam-model/1",
+ *   "name": "RobustMedSAM ViT-B",
+ *   "version": "1.0.0",
+ *   "decoderKind": "robust",            // "sam" for plain SAM / MedSAM decoders
+ *   "contract": "sam",                  // preprocessing contract: "sam" | "medsam"
+ *   "precision": "fp32",                // weights inside the graphs: "fp32" | "fp16"; graph I/O is always float32
+ *   "batchNorm": "per-image",           // robust only: "per-image" (reference inference) | "running"
+ *   "provenance": {
+ *     "tool": "export 0.1.0", "createdAt": "2026-11-28T19:00:00Z", "config": "vit_b",
+ *     "sources": [ { "role": "checkpoint", "file": "robustmedsam_best.pth", "sha256": "..." } ]
+ *   },
+ *   "graphs": {
+ *     "encoder": {
+ *       "file": "encoder.onnx", "sha256": "...", "bytes": 375000000,
+ *       "inputs":  [ { "name": "image", "type": "float32", "shape": [1, 3, 1024, 1024] } ],
+ *       "outputs": [ { "name": "image_embeddings", "type": "float32", "shape": [1, 256, 64, 64] },
+ *                    { "name": "robust_features",  "type": "float32", "shape": [1, 32, 256, 256] } ]
+ *     },
+ *     "decoder": {
+ *       "file": "decoder.onnx", "sha256": "...", "bytes": 17000000,
+ *       "inputs":  [ { "name": "image_embeddings", ... }, { "name": "robust_features", ... },
+ *                    { "name": "point_coords", "type": "float32", "shape": [1, "N", 2] },
+ *                    { "name": "point_labels", "type": "float32", "shape": [1, "N"] },
+ *                    { "name": "mask_input", "type": "float32", "shape": [1, 1, 256, 256] },
+ *                    { "name": "has_mask_input", "type": "float32", "shape": [1] } ],
+ *       "outputs": [ { "name": "low_res_logits", "type": "float32", "shape": [1, 1, 256, 256] },
+ *                    { "name": "iou_prediction", "type": "float32", "shape": [1, 1] } ]
+ *     }
+ *   }
+ * }
+ * A string in a shape is a symbolic (dynamic) dimension. Channel counts come from the manifest, never
+ * from constants in the runtime: the tiny test fixtures use fewer channels than ViT-B.
+ */
+
+export const MANIFEST_FORMAT = 'robustmedsam-model/1';
+
+export type DecoderKind = 'sam' | 'robust';
+export type ContractName = 'sam' | 'medsam';
+export type Precision = 'fp32' | 'fp16';
+export type BatchNormMode = 'per-image' | 'running';
+
+export interface TensorSpec {
+  name: string;
+  type: 'float32';
+  shape: Array<number | string>;
+}
+
+export interface GraphSpec {
+  file: string;
+  sha256: string;
+  bytes: number;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+
+export interface SourceCheckpoint {
+  role: string;
+  file: string;
+  sha256: string;
+}
+
+export interface ModelManifest {
+  format: typeof MANIFEST_FORMAT;
+  name: string;
+  version: string;
+  decoderKind: DecoderKind;
+  contract: ContractName;
+  precision: Precision;
+  batchNorm?: BatchNormMode;
+  provenance: {
+    tool: string;
+    createdAt: string;
+    config: string;
+    sources: SourceCheckpoint[];
+  };
+  graphs: {
+    encoder: GraphSpec;
+    decoder: GraphSpec;
+  };
+}
