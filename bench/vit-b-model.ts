@@ -1,0 +1,35 @@
+/**
+ * The full-size (ViT-B) random-weight model folders the latency benchmarks run on. They are made
+ * reproducibly by export/ (fixed seed) under out/ (git-ignored, ~400 MB each) the first time a benchmark
+ * needs them, and reused afterwards. ROBUSTMEDSAM_VIT_B_DIR points at an existing folder instead.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(REPO, 'out', 'bench-models');
+
+function exportTool(args: string[]): void {
+  console.log(`bench: npm run export -- ${args.join(' ')}`);
+  const run = spawnSync('node', [join(REPO, 'scripts/run-export.js'), ...args], {
+    stdio: 'inherit',
+    cwd: REPO,
+  });
+  if (run.status !== 0)
+    throw new Error(`export ${args[0]} failed (exit ${run.status}); see its output above`);
+}
+
+/** A ViT-B model folder with random weights: robust decoder, `sam` contract (the fused model's shape). */
+export function vitBModelFolder(kind: 'robust' | 'sam' = 'robust'): string {
+  const fromEnv = process.env.ROBUSTMEDSAM_VIT_B_DIR;
+  if (fromEnv && kind === 'robust') return resolve(fromEnv);
+  const folder = join(OUT, `vit_b-${kind}`);
+  if (existsSync(join(folder, 'model.json'))) return folder;
+  mkdirSync(OUT, { recursive: true });
+  const checkpoint = join(OUT, 'vit_b-random.pth');
+  if (!existsSync(checkpoint)) exportTool(['random', '--config', 'vit_b', '--out', checkpoint]);
+  exportTool(['onnx', '--checkpoint', checkpoint, '--kind', kind, '--contract', 'sam', '--out', folder]);
+  return folder;
+}

@@ -1,0 +1,198 @@
+"""`python3 -m export bench-sizes`: a ViT-B-size random-weight export, timed, with graph sizes and the
+fp16-vs-fp32 difference, written to bench/results/export-sizes.{json,md}.
+
+The model folders stay under --work (default out/bench-models, git-ignored) for the runtime's
+latency benchmarks: vit_b-robust (fp32, contract sam), vit_b-robust-fp16, vit_b-sam.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+
+from .checkpoint import load_checkpoint, model_state
+from .files import write_file_atomic
+from .model.config import VIT_B
+from .model.numerics import Numerics
+from .model.sam import build_model, randomize
+from .onnx_export import export_model_folder
+from .provenance import state_dict_sha256
+from .reference import CT_WINDOW, Prompt, segment, window_to_u8
+from .synthetic import synthetic_ct
+
+SEED = 0
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    blas = "unknown"
+    try:
+        blas = os.path.realpath("/etc/alternatives/libblas.so.3-x86_64-linux-gnu")
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torchThreads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "onnx": onnx.__version__,
+        "blas": blas,
+        "date": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+    }
+
+
+def graph_stats(folder: Path) -> dict:
+    manifest = json.loads((folder / "model.json").read_text())
+    out = {}
+    for role, spec in manifest["graphs"].items():
+        proto = onnx.load(str(folder / spec["file"]), load_external_data=False)
+        out[role] = {
+            "bytes": spec["bytes"],
+            "nodes": len(proto.graph.node),
+            "initializerValues": int(sum(np.prod(i.dims) if i.dims else 1 for i in proto.graph.initializer)),
+        }
+    return out
+
+
+def fp16_difference(state: dict, log) -> dict:
+    """Reference pipeline with fp32 weights vs the same weights rounded to fp16 (fp32 arithmetic, which is
+    what an fp16-stored graph computes), on a synthetic 512x512 CT slice with a box."""
+    hu = synthetic_ct(512, 512, 21)
+    u8 = window_to_u8(hu, CT_WINDOW)
+    prompt = Prompt(box=(120, 140, 330, 360))
+    results = {}
+    for name, rounded in (("fp32", False), ("fp16", True)):
+        model = build_model(VIT_B, "robust", Numerics(ops="reference"))
+        weights = {k: (v.half().float() if rounded and v.is_floating_point() else v) for k, v in state.items()}
+        model.load_state_dict(weights)
+        start = time.perf_counter()
+        results[name] = segment(model, u8, prompt, "sam")
+        log(f"  reference forward ({name} weights): {time.perf_counter() - start:.1f} s")
+    a, b = results["fp32"], results["fp16"]
+    inter = int((a.mask & b.mask).sum())
+    total = int(a.mask.sum() + b.mask.sum())
+    return {
+        "embeddingsMaxAbsDiff": float((a.image_embeddings - b.image_embeddings).abs().max()),
+        "embeddingsMaxAbs": float(a.image_embeddings.abs().max()),
+        "robustFeaturesMaxAbsDiff": float((a.robust_features - b.robust_features).abs().max()),
+        "logitsMaxAbsDiff": float((a.low_res_logits - b.low_res_logits).abs().max()),
+        "logitsMaxAbs": float(a.low_res_logits.abs().max()),
+        "iouDiff": float((a.iou_prediction - b.iou_prediction).abs().max()),
+        "maskDice": 1.0 if total == 0 else 2 * inter / total,
+        "maskPixelsDiffering": int((a.mask != b.mask).sum()),
+        "maskPixels": int(a.mask.size),
+    }
+
+
+def run(work: Path, results: Path, log=print) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
+    report = {"machine": machine(), "steps": []}
+    checkpoint = work / "vit_b-random.pth"
+    start = time.perf_counter()
+    model = randomize(build_model(VIT_B, "robust"), SEED)
+    state = model.state_dict()
+    write_file_atomic(checkpoint, lambda tmp: torch.save(state, tmp))
+    report["steps"].append({"step": "random --config vit_b", "seconds": time.perf_counter() - start, "bytes": checkpoint.stat().st_size})
+    log(f"random vit_b: {checkpoint} ({checkpoint.stat().st_size / 1e6:.0f} MB)")
+    report["weightsSha256"] = state_dict_sha256(state)
+    del model
+    folders = {}
+    for label, kind, precision in (
+        ("vit_b-robust", "robust", "fp32"),
+        ("vit_b-robust-fp16", "robust", "fp16"),
+        ("vit_b-sam", "sam", "fp32"),
+    ):
+        start = time.perf_counter()
+        ckpt = load_checkpoint(checkpoint)
+        loaded, cfg, kind, _ = model_state(ckpt, kind)
+        m = build_model(cfg, kind, Numerics(ops="export"))
+        m.load_state_dict(loaded)
+        folder = work / label
+        result = export_model_folder(
+            m,
+            folder,
+            contract="sam",
+            precision=precision,
+            name=f"random ViT-B {kind} (benchmark)",
+            version="0.0.0",
+            sources=[{"role": "random-weights", "file": checkpoint.name, "sha256": ckpt.sha256}],
+            log=lambda msg, label=label: log(f"{label} {msg}"),
+        )
+        seconds = time.perf_counter() - start
+        folders[label] = folder
+        report["steps"].append(
+            {
+                "step": f"onnx --kind {kind} --precision {precision}",
+                "folder": str(folder),
+                "seconds": seconds,
+                "graphSeconds": result["seconds"],
+                "graphs": graph_stats(folder),
+            }
+        )
+        del m
+    log("fp16 vs fp32 (PyTorch reference, weights rounded to fp16):")
+    report["fp16VsFp32"] = fp16_difference(state, log)
+    results.mkdir(parents=True, exist_ok=True)
+    write_file_atomic(results / "export-sizes.json", lambda tmp: tmp.write_text(json.dumps(report, indent=2) + "\n"))
+    write_file_atomic(results / "export-sizes.md", lambda tmp: tmp.write_text(markdown(report)))
+    return report
+
+
+def markdown(report: dict) -> str:
+    m = report["machine"]
+    lines = [
+        "# Export sizes and times (ViT-B, random weights)",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores (torch threads {m['torchThreads']}), Python {m['python']}, "
+        f"torch {m['torch']}, onnx {m['onnx']}, BLAS {m['blas']}; run {m['date']}.",
+        "",
+        "Reproduce: `npm run export -- bench-sizes` (writes the model folders to out/bench-models/, git-ignored).",
+        "",
+        "| step | encoder MB | decoder MB | encoder s | decoder s | total s |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for step in report["steps"]:
+        if "graphs" not in step:
+            lines.append(f"| {step['step']} ({step['bytes'] / 1e6:.0f} MB .pth) | | | | | {step['seconds']:.1f} |")
+            continue
+        g, s = step["graphs"], step["graphSeconds"]
+        lines.append(
+            f"| {step['step']} | {g['encoder']['bytes'] / 1e6:.1f} | {g['decoder']['bytes'] / 1e6:.1f} | "
+            f"{s['encoder']:.1f} | {s['decoder']:.1f} | {step['seconds']:.1f} |"
+        )
+    d = report["fp16VsFp32"]
+    lines += [
+        "",
+        "fp16-stored weights vs fp32 (graph I/O and arithmetic float32; measured with the PyTorch reference on a",
+        "synthetic 512x512 CT slice, box prompt, contract sam):",
+        "",
+        "| quantity | value |",
+        "| --- | --- |",
+        f"| image_embeddings max abs diff (max abs value) | {d['embeddingsMaxAbsDiff']:.3g} ({d['embeddingsMaxAbs']:.3g}) |",
+        f"| robust_features max abs diff | {d['robustFeaturesMaxAbsDiff']:.3g} |",
+        f"| low_res_logits max abs diff (max abs value) | {d['logitsMaxAbsDiff']:.3g} ({d['logitsMaxAbs']:.3g}) |",
+        f"| IoU prediction diff | {d['iouDiff']:.3g} |",
+        f"| final mask Dice fp16 vs fp32 | {d['maskDice']:.5f} ({d['maskPixelsDiffering']} of {d['maskPixels']} pixels differ) |",
+        "",
+        "int8: not produced. onnxruntime's quantization tools are Python-only and onnxruntime for Python is not",
+        "installable here (no Debian package; only the npm registry is reachable).",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,18 @@
+"""Hashes that identify where weights came from."""
+
+from __future__ import annotations
+
+import hashlib
+
+import torch
+
+
+def state_dict_sha256(state: dict[str, torch.Tensor]) -> str:
+    """sha256 over sorted keys, shapes, dtypes and raw bytes: identifies weights independently of how the
+    file that held them was pickled."""
+    digest = hashlib.sha256()
+    for key in sorted(state):
+        tensor = state[key].detach().contiguous().cpu()
+        digest.update(f"{key}|{list(tensor.shape)}|{tensor.dtype}\n".encode())
+        digest.update(tensor.numpy().tobytes())
+    return digest.hexdigest()

@@ -1,0 +1,104 @@
+/**
+ * Vite plugin (Node side) that serves the viewer's local data from its own origin, for the dev server
+ * and `vite preview` alike:
+ *   /samples/index.json  every folder under the samples root that holds .dcm files, with its files
+ *   /samples/<path>      those files
+ *   /models/index.json   every model folder (a folder with model.json) under the models root
+ *   /models/<path>       model.json and the graphs
+ * Roots come from the server's environment (ROBUSTMEDSAM_SAMPLES, ROBUSTMEDSAM_MODELS), never from
+ * the page's URL. Paths are confined to their root.
+ */
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join, relative, resolve, sep } from 'node:path';
+import type { Connect, Plugin } from 'vite';
+
+export interface LocalDataRoots {
+  samples: string;
+  models: string | null;
+}
+
+interface SeriesEntry {
+  id: string;
+  files: string[];
+}
+
+function walk(dir: string, visit: (dir: string, files: string[]) => void, depth = 0): void {
+  if (depth > 6 || !existsSync(dir)) return;
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  visit(
+    dir,
+    entries.filter((e) => e.isFile()).map((e) => e.name),
+  );
+  for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) walk(join(dir, e.name), visit, depth + 1);
+}
+
+export function listSeries(root: string): SeriesEntry[] {
+  const series: SeriesEntry[] = [];
+  walk(root, (dir, files) => {
+    const dicom = files.filter((f) => f.toLowerCase().endsWith('.dcm'));
+    if (dicom.length > 0) series.push({ id: relative(root, dir).split(sep).join('/') || '.', files: dicom });
+  });
+  return series;
+}
+
+export function listModels(root: string): Array<{ id: string; name: string; version: string }> {
+  const models: Array<{ id: string; name: string; version: string }> = [];
+  walk(root, (dir, files) => {
+    if (!files.includes('model.json')) return;
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+      models.push({ id: relative(root, dir).split(sep).join('/'), name: String(manifest.name), version: String(manifest.version) });
+    } catch {
+      // A folder with an unreadable model.json is not offered.
+    }
+  });
+  return models;
+}
+
+function sendJson(res: ServerResponse, value: unknown): void {
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('cache-control', 'no-store');
+  res.end(JSON.stringify(value));
+}
+
+function serveUnder(root: string, urlPath: string, res: ServerResponse, next: () => void): void {
+  const file = resolve(root, `.${decodeURIComponent(urlPath)}`);
+  if (!file.startsWith(resolve(root) + sep) || !existsSync(file) || !statSync(file).isFile()) {
+    next();
+    return;
+  }
+  res.setHeader('content-type', file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+  res.setHeader('content-length', String(statSync(file).size));
+  createReadStream(file).pipe(res);
+}
+
+function middleware(roots: LocalDataRoots): Connect.NextHandleFunction {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/samples/index.json') return sendJson(res, { series: listSeries(roots.samples) });
+    if (path === '/models/index.json') return sendJson(res, { models: roots.models ? listModels(roots.models) : [] });
+    if (path.startsWith('/samples/')) return serveUnder(roots.samples, path.slice('/samples'.length), res, next);
+    if (path.startsWith('/models/') && roots.models) return serveUnder(roots.models, path.slice('/models'.length), res, next);
+    next();
+  };
+}
+
+/** Cross-origin isolation, so onnxruntime-web may use wasm threads (SharedArrayBuffer). */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+export function localDataPlugin(roots: LocalDataRoots): Plugin {
+  return {
+    name: 'robustmedsam-local-data',
+    configureServer(server) {
+      server.middlewares.use(middleware(roots));
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(middleware(roots));
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * One viewer's RobustMedSAM state: the segmenter worker, the box-prompt controller, neighbour
+ * pre-encoding, and the tool registered in a tool group. The OHIF extension's commands and the demo
+ * viewer both drive a session; the host tells it which viewport is active.
+ */
+import { addTool, Enums as ToolsEnums, type Types as ToolsTypes, state as toolsState } from '@cornerstonejs/tools';
+import type { Types } from '@cornerstonejs/core';
+import { BoxPromptController } from '../../src/cornerstone/box-prompt-controller.ts';
+import { BoxPromptSegmentationTool } from '../../src/cornerstone/box-prompt-tool.ts';
+import { NeighbourEncoder } from '../../src/cornerstone/neighbour-encoder.ts';
+import { SegmenterClient } from '../../src/cornerstone/segmenter-client.ts';
+import type { EngineStatus, ProgressEvent } from '../../src/cornerstone/worker/protocol.ts';
+import type { RobustMedSamCustomizations } from './customizations.ts';
+
+export interface SessionHost {
+  /** Starts the segmenter's Web Worker (bundlers need the `new Worker(new URL(...))` form at the call site). */
+  createWorker(): Worker;
+  /** The viewport boxes are drawn in (the active one). */
+  getViewport(): Types.IStackViewport | undefined;
+}
+
+export interface MouseUpTiming {
+  /** performance.now() at mouse-up. */
+  mouseUpAt: number;
+  /** performance.now() when the preview had been written and the viewport rendered. */
+  previewAt: number;
+  workerTimings: Record<string, number>;
+}
+
+export class RobustMedSamSession extends EventTarget {
+  readonly host: SessionHost;
+  customizations: RobustMedSamCustomizations;
+  readonly client: SegmenterClient;
+  readonly controller: BoxPromptController;
+  readonly encoder: NeighbourEncoder;
+  private lastMouseUp = 0;
+  /** Mouse-up to preview, per box (newest last); read by the benchmark. */
+  readonly timings: MouseUpTiming[] = [];
+
+  constructor(host: SessionHost, customizations: RobustMedSamCustomizations) {
+    super();
+    this.host = host;
+    this.customizations = customizations;
+    this.client = new SegmenterClient(host.createWorker());
+    this.controller = new BoxPromptController(this.client, {
+      useViewportWindow: customizations.segmentWithViewportWindow,
+      propagationMargin: customizations.propagationMargin,
+      propagationLimit: customizations.propagationLimit,
+    });
+    this.encoder = new NeighbourEncoder(this.controller, { radius: customizations.slicesToPreEncode });
+    this.controller.addEventListener('preview', (event) => {
+      const detail = (event as CustomEvent).detail;
+      const viewport = this.host.getViewport();
+      viewport?.render();
+      // The preview counts as shown once the browser has painted the frame after the render.
+      requestAnimationFrame(() => {
+        this.timings.push({ mouseUpAt: this.lastMouseUp, previewAt: performance.now(), workerTimings: detail.timings });
+        this.dispatchEvent(new CustomEvent('preview-shown', { detail: this.timings[this.timings.length - 1] }));
+      });
+    });
+  }
+
+  /** Registers the tool with Cornerstone (once per page) and adds it, configured, to a tool group. */
+  addToolTo(toolGroup: ToolsTypes.IToolGroup): void {
+    if (!toolsState.tools[BoxPromptSegmentationTool.toolName]) addTool(BoxPromptSegmentationTool);
+    toolGroup.addTool(BoxPromptSegmentationTool.toolName, {
+      getController: () => this.controller,
+      onError: (error: Error) => this.dispatchEvent(new CustomEvent('error', { detail: error })),
+      onMouseUp: (at: number) => {
+        this.lastMouseUp = at;
+      },
+    });
+  }
+
+  activateBoxTool(toolGroup: ToolsTypes.IToolGroup): void {
+    toolGroup.setToolActive(BoxPromptSegmentationTool.toolName, {
+      bindings: [{ mouseButton: ToolsEnums.MouseBindings.Primary }],
+    });
+  }
+
+  /** Loads the configured engine: the model at `modelUrl`, or the classical engine when null. */
+  async loadEngine(modelUrl: string | null = this.customizations.modelUrl): Promise<EngineStatus> {
+    this.encoder.stop();
+    const status = await this.client.load(
+      modelUrl ? { kind: 'model', url: modelUrl } : { kind: 'classical' },
+      this.customizations.threads,
+    );
+    const viewport = this.host.getViewport();
+    if (viewport) this.encoder.follow(viewport);
+    return status;
+  }
+
+  /** Starts pre-encoding around the slice shown in `viewport` (call when a series is displayed). */
+  follow(viewport: Types.IStackViewport): void {
+    this.encoder.follow(viewport);
+  }
+
+  onProgress(listener: (event: ProgressEvent) => void): void {
+    this.client.addEventListener('progress', (e) => listener((e as CustomEvent<ProgressEvent>).detail));
+  }
+}

@@ -1,0 +1,148 @@
+import type { SliceImage } from '../dicom/slice-image.ts';
+import { normaliseBox } from '../model/prompts.ts';
+import type { Prompt, Segmenter, SegmenterInfo, SegmentOptions, SegmentResult } from '../model/segmenter.ts';
+import { checkSlice } from '../model/slice-check.ts';
+import { resolveWindow, windowTo8Bit } from '../model/window.ts';
+import { InputError } from '../errors.ts';
+import { gaussianBlur } from '../robustness/corruptions/blur.ts';
+import { type Domain, seedsFromBox } from './box-seeds.ts';
+import { solveRandomWalker } from './random-walker.ts';
+import { fillHoles, keepAnchoredRegion } from './regions.ts';
+
+/**
+ * The model-free default engine: a box prompt segmented by a random walker on the windowed slice.
+ * It sees exactly the 8-bit image a model would (same window), and answers through the same
+ * Segmenter interface, so everything above it works with no model configured. It is never to be
+ * shown as RobustMedSAM: its label says what it is.
+ */
+
+export const CLASSICAL_INFO: SegmenterInfo = {
+  engine: 'classical',
+  label: 'Classical (random walker, no model)',
+  backend: 'TypeScript (CPU, no model)',
+};
+
+export interface ClassicalOptions {
+  /** Edge sharpness of the random walker (see random-walker.ts). */
+  beta: number;
+  /** Weight of the intensity prior relative to the mean edge weight. */
+  priorWeight: number;
+  /** Background ring outside the box, pixels. */
+  ring: number;
+}
+
+export const DEFAULT_CLASSICAL_OPTIONS: ClassicalOptions = { beta: 4, priorWeight: 0.02, ring: 3 };
+
+export class ClassicalSegmenter implements Segmenter {
+  readonly info = CLASSICAL_INFO;
+  private readonly options: ClassicalOptions;
+
+  constructor(options: Partial<ClassicalOptions> = {}) {
+    this.options = { ...DEFAULT_CLASSICAL_OPTIONS, ...options };
+  }
+
+  /** Nothing to prepare per slice: all the work depends on the box. */
+  async encode(slice: SliceImage, options: SegmentOptions = {}): Promise<void> {
+    checkSlice(slice);
+    resolveWindow(slice, options.window);
+  }
+
+  async segment(slice: SliceImage, prompt: Prompt, options: SegmentOptions = {}): Promise<SegmentResult> {
+    checkSlice(slice);
+    if (!prompt.box) {
+      throw new InputError(
+        'box-required',
+        'The classical engine needs a box prompt; points alone are not enough for it.',
+        'Draw a box around the structure.',
+      );
+    }
+    const started = performance.now();
+    const box = normaliseBox(prompt.box, slice.rows, slice.columns);
+    const window = resolveWindow(slice, options.window);
+    const image8 = windowTo8Bit(slice, window);
+    const domain = domainAround(box, slice.rows, slice.columns, this.options.ring);
+    const crop = new Uint8Array(domain.width * domain.height);
+    for (let y = 0; y < domain.height; y++) {
+      const from = (domain.top + y) * slice.columns + domain.left;
+      crop.set(image8.subarray(from, from + domain.width), y * domain.width);
+    }
+    // Binomial 5x5 smoothing (sigma 1 pixel): edges should come from structure, not from noise.
+    const smooth = gaussianBlur({ rows: domain.height, columns: domain.width, data: crop }, 5).data;
+    const prepared = performance.now();
+
+    const { seeds, foregroundLikelihood } = seedsFromBox(smooth, domain);
+    const solution = solveRandomWalker({
+      width: domain.width,
+      height: domain.height,
+      image: Float32Array.from(smooth),
+      seeds,
+      beta: this.options.beta,
+      prior: { foreground: foregroundLikelihood, weight: this.options.priorWeight },
+    });
+    const solved = performance.now();
+
+    const { width, height } = domain;
+    let inside: Uint8Array = new Uint8Array(width * height);
+    const anchor = new Uint8Array(width * height);
+    for (let y = domain.box.y0; y <= domain.box.y1; y++) {
+      for (let x = domain.box.x0; x <= domain.box.x1; x++) {
+        const i = y * width + x;
+        inside[i] = solution.probability[i] > 0.5 ? 1 : 0;
+      }
+    }
+    for (let i = 0; i < seeds.length; i++) anchor[i] = seeds[i] === 1 ? 1 : 0;
+    inside = fillHoles(keepAnchoredRegion(inside, anchor, width, height), width, height);
+
+    const mask = new Uint8Array(slice.rows * slice.columns);
+    let certainty = 0;
+    let boxPixels = 0;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        if (inside[i]) mask[(domain.top + y) * slice.columns + domain.left + x] = 1;
+        if (x >= domain.box.x0 && x <= domain.box.x1 && y >= domain.box.y0 && y <= domain.box.y1) {
+          certainty += Math.abs(2 * solution.probability[i] - 1);
+          boxPixels++;
+        }
+      }
+    }
+    const finished = performance.now();
+    return {
+      mask,
+      // How decided the walker was inside the box: 1 when every pixel is clearly in or out.
+      score: boxPixels ? certainty / boxPixels : 0,
+      lowResLogits: new Float32Array(0),
+      timings: {
+        preprocess: prepared - started,
+        solve: solved - prepared,
+        postprocess: finished - solved,
+      },
+    };
+  }
+
+  async dispose(): Promise<void> {}
+}
+
+/** The box (integer pixels) grown by `ring` pixels on every side, clamped to the image. */
+function domainAround(
+  box: { x0: number; y0: number; x1: number; y1: number },
+  rows: number,
+  columns: number,
+  ring: number,
+): Domain {
+  const x0 = Math.round(box.x0);
+  const y0 = Math.round(box.y0);
+  const x1 = Math.round(box.x1);
+  const y1 = Math.round(box.y1);
+  const left = Math.max(0, x0 - ring);
+  const top = Math.max(0, y0 - ring);
+  const right = Math.min(columns - 1, x1 + ring);
+  const bottom = Math.min(rows - 1, y1 + ring);
+  return {
+    left,
+    top,
+    width: right - left + 1,
+    height: bottom - top + 1,
+    box: { x0: x0 - left, y0: y0 - top, x1: x1 - left, y1: y1 - top },
+  };
+}

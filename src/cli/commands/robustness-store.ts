@@ -1,0 +1,86 @@
+import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
+import { InputError } from '../../errors.ts';
+import { type ResultRecord, type ResultSink, resultKey } from '../../robustness/benchmark.ts';
+import { writeFileAtomic } from '../files.ts';
+
+/**
+ * The benchmark's append-only results file (one JSON record per line) and the run description beside
+ * it. A rerun with the same --out reads what is there and skips it, so an interrupted run continues
+ * where it stopped; a last line cut short by the interruption is dropped and redone.
+ */
+export class ResultsFile implements ResultSink {
+  private readonly keys = new Set<string>();
+  readonly records: ResultRecord[] = [];
+  /** Records found on disk when the file was opened. */
+  readonly resumed: number;
+
+  constructor(readonly path: string) {
+    if (existsSync(path)) {
+      const text = readFileSync(path, 'utf8');
+      let goodBytes = 0;
+      for (const line of text.split('\n')) {
+        if (line.trim() === '') {
+          goodBytes += line.length + 1;
+          continue;
+        }
+        let record: ResultRecord;
+        try {
+          record = JSON.parse(line) as ResultRecord;
+        } catch {
+          break; // a line cut short: everything from here on is redone
+        }
+        this.add(record);
+        goodBytes += Buffer.byteLength(line) + 1;
+      }
+      if (goodBytes < Buffer.byteLength(text)) truncateSync(path, goodBytes);
+    }
+    this.resumed = this.records.length;
+  }
+
+  private add(record: ResultRecord): void {
+    const key = resultKey(record);
+    if (this.keys.has(key)) return;
+    this.keys.add(key);
+    this.records.push(record);
+  }
+
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  append(record: ResultRecord): void {
+    appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+    this.add(record);
+  }
+}
+
+/**
+ * What makes records comparable: the same series, truth, seed, window, box margin and tolerance.
+ * Corruptions, severities, slices and models may grow between runs; these may not change.
+ */
+export interface RunIdentity {
+  seriesInstanceUID: string;
+  truthSOPInstanceUID: string;
+  seed: number;
+  window: string;
+  boxMargin: number;
+  nsdToleranceMm: number;
+}
+
+export function checkRunIdentity(path: string, identity: RunIdentity): void {
+  if (existsSync(path)) {
+    const before = JSON.parse(readFileSync(path, 'utf8')) as RunIdentity;
+    const changed = (Object.keys(identity) as Array<keyof RunIdentity>).filter(
+      (k) => JSON.stringify(before[k]) !== JSON.stringify(identity[k]),
+    );
+    if (changed.length > 0) {
+      throw new InputError(
+        'results-from-another-run',
+        `The output folder holds results of another run (different ${changed.join(', ')}).`,
+        'Use a new --out folder, or the same series, truth and options to continue that run.',
+      );
+    }
+    return;
+  }
+  writeFileAtomic(path, `${JSON.stringify(identity, null, 2)}\n`);
+}

@@ -1,0 +1,19 @@
+import { type SegmentCodes, TISSUE } from '../dicom/codes.ts';
+import { organ } from '../dicom/codes.ts';
+
+/**
+ * Codes and display label for a user's --label: the organ table's entry when the name is in it
+ * (liver, left kidney, ...), else the label as typed with the generic SCT codes Tissue/Tissue, so any
+ * name the user chooses still gives a valid SEG.
+ */
+export function segmentIdentity(label: string): { label: string; codes: SegmentCodes; color?: [number, number, number] } {
+  const entry = organ(label);
+  if (entry) {
+    return {
+      label: entry.label,
+      codes: { category: entry.category, type: entry.type, typeModifier: entry.typeModifier },
+      color: entry.color,
+    };
+  }
+  return { label: label.trim(), codes: { category: TISSUE, type: TISSUE } };
+}

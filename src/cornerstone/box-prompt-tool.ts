@@ -1,0 +1,204 @@
+/**
+ * BoxPromptSegmentationTool: drag a box (in any direction) on a slice in its acquisition plane; on
+ * mouse-up the box goes to the segmenter (in a Web Worker) and the mask appears in the active
+ * segmentation's labelmap, for the active segment, as a preview. acceptPreview / rejectPreview (Enter /
+ * Esc in the demo, the matching commands in OHIF) keep or drop it. Modelled on Cornerstone's own
+ * RectangleScissorsTool: a LabelmapBaseTool, `static toolName`, SVG box while drawing.
+ */
+import { getEnabledElement, utilities as csUtilities, type Types } from '@cornerstonejs/core';
+import { drawing, Enums, LabelmapBaseTool, segmentation, utilities, type Types as ToolTypes } from '@cornerstonejs/tools';
+import type { BoxPromptController, PixelBox } from './box-prompt-controller.ts';
+
+const { Events } = Enums;
+type PublicToolProps = ConstructorParameters<typeof LabelmapBaseTool>[0];
+type ToolProps = ConstructorParameters<typeof LabelmapBaseTool>[1];
+
+interface DrawState {
+  element: HTMLDivElement;
+  viewportId: string;
+  start: Types.Point3;
+  end: Types.Point3;
+  moved: boolean;
+}
+
+/** The box of the last prompt, kept on screen while its preview is pending. */
+interface ShownBox {
+  viewportId: string;
+  imageId: string;
+  corners: [Types.Point3, Types.Point3];
+  state: 'segmenting' | 'preview';
+}
+
+export interface BoxPromptToolConfiguration {
+  /** Returns the controller the tool sends its boxes to (a function, so tool configuration can hold it). */
+  getController?: () => BoxPromptController | undefined;
+  /** Called with errors the user should see (locked segment, no segmentation, engine failure). */
+  onError?: (error: Error) => void;
+  /** Called on every mouse-up that starts a segmentation, with `performance.now()` at mouse-up. */
+  onMouseUp?: (at: number) => void;
+}
+
+export class BoxPromptSegmentationTool extends LabelmapBaseTool {
+  static override toolName = 'BoxPromptSegmentation';
+  private drawState: DrawState | null = null;
+  private shown: ShownBox | null = null;
+
+  constructor(
+    toolProps: PublicToolProps = {},
+    defaultToolProps: ToolProps = {
+      supportedInteractionTypes: ['Mouse', 'Touch'],
+      configuration: {},
+    },
+  ) {
+    super(toolProps, defaultToolProps);
+  }
+
+  private get toolConfig(): BoxPromptToolConfiguration {
+    return this.configuration as BoxPromptToolConfiguration;
+  }
+
+  private controller(): BoxPromptController | undefined {
+    return this.toolConfig.getController?.();
+  }
+
+  private report(error: unknown): void {
+    const e = error instanceof Error ? error : new Error(String(error));
+    if (this.toolConfig.onError) this.toolConfig.onError(e);
+    else console.error(e);
+  }
+
+  preMouseDownCallback = (evt: ToolTypes.EventTypes.InteractionEventType): boolean => {
+    if (this.drawState) return true;
+    const { element, currentPoints } = evt.detail;
+    const { viewport } = getEnabledElement(element)!;
+    this.drawState = {
+      element,
+      viewportId: viewport.id,
+      start: [...currentPoints.world] as Types.Point3,
+      end: [...currentPoints.world] as Types.Point3,
+      moved: false,
+    };
+    element.addEventListener(Events.MOUSE_DRAG, this.onDrag as EventListener);
+    element.addEventListener(Events.MOUSE_UP, this.onEnd as EventListener);
+    element.addEventListener(Events.MOUSE_CLICK, this.onEnd as EventListener);
+    element.addEventListener(Events.TOUCH_DRAG, this.onDrag as EventListener);
+    element.addEventListener(Events.TOUCH_END, this.onEnd as EventListener);
+    evt.preventDefault();
+    return true;
+  };
+
+  private stopListening(element: HTMLDivElement): void {
+    element.removeEventListener(Events.MOUSE_DRAG, this.onDrag as EventListener);
+    element.removeEventListener(Events.MOUSE_UP, this.onEnd as EventListener);
+    element.removeEventListener(Events.MOUSE_CLICK, this.onEnd as EventListener);
+    element.removeEventListener(Events.TOUCH_DRAG, this.onDrag as EventListener);
+    element.removeEventListener(Events.TOUCH_END, this.onEnd as EventListener);
+  }
+
+  private onDrag = (evt: ToolTypes.EventTypes.MouseDragEventType): void => {
+    if (!this.drawState) return;
+    this.drawState.end = [...evt.detail.currentPoints.world] as Types.Point3;
+    this.drawState.moved = true;
+    utilities.triggerAnnotationRenderForViewportIds([this.drawState.viewportId]);
+  };
+
+  private onEnd = (evt: ToolTypes.EventTypes.MouseUpEventType): void => {
+    const mouseUpAt = performance.now();
+    const state = this.drawState;
+    if (!state) return;
+    this.drawState = null;
+    this.stopListening(state.element);
+    utilities.triggerAnnotationRenderForViewportIds([state.viewportId]);
+    if (!state.moved) return;
+    const { viewport } = getEnabledElement(state.element)!;
+    void this.segmentBox(viewport as unknown as Types.IViewport, state.start, state.end, mouseUpAt).catch((error) => this.report(error));
+    evt.preventDefault?.();
+  };
+
+  /** Pixel box on the image shown, from two world corners in any order. */
+  private pixelBox(imageId: string, a: Types.Point3, b: Types.Point3, rows: number, columns: number): PixelBox {
+    const [ax, ay] = csUtilities.worldToImageCoords(imageId, a) ?? [0, 0];
+    const [bx, by] = csUtilities.worldToImageCoords(imageId, b) ?? [0, 0];
+    const clampX = (v: number) => Math.min(columns - 1, Math.max(0, v));
+    const clampY = (v: number) => Math.min(rows - 1, Math.max(0, v));
+    return { x0: clampX(ax), y0: clampY(ay), x1: clampX(bx), y1: clampY(by) };
+  }
+
+  private async segmentBox(
+    viewport: Types.IViewport,
+    start: Types.Point3,
+    end: Types.Point3,
+    mouseUpAt: number,
+  ): Promise<void> {
+    const controller = this.controller();
+    if (!controller) throw new Error('BoxPromptSegmentationTool has no controller configured (getController).');
+    const active = segmentation.activeSegmentation.getActiveSegmentation(viewport.id);
+    if (!active) throw new Error('No active segmentation on this viewport: add a segment first.');
+    const segmentIndex = segmentation.segmentIndex.getActiveSegmentIndex(active.segmentationId);
+    if (!segmentIndex) throw new Error('No active segment: choose a segment first.');
+    const imageId = (viewport as Types.IStackViewport).getCurrentImageId?.();
+    if (!imageId) {
+      throw new Error('Draw the box on a slice in its acquisition plane (no source image under this view).');
+    }
+    const slice = await controller.sliceFor(imageId);
+    const box = this.pixelBox(imageId, start, end, slice.rows, slice.columns);
+    this.shown = { viewportId: viewport.id, imageId, corners: [start, end], state: 'segmenting' };
+    utilities.triggerAnnotationRenderForViewportIds([viewport.id]);
+    this.toolConfig.onMouseUp?.(mouseUpAt);
+    try {
+      const detail = await controller.previewBox({
+        segmentationId: active.segmentationId,
+        segmentIndex,
+        referencedImageId: imageId,
+        box,
+        window: controller.windowFor(viewport),
+      });
+      if (detail && this.shown?.imageId === imageId) this.shown.state = 'preview';
+      viewport.render();
+    } catch (error) {
+      this.shown = null;
+      throw error;
+    } finally {
+      utilities.triggerAnnotationRenderForViewportIds([viewport.id]);
+    }
+  }
+
+  override acceptPreview(): void {
+    const viewportId = this.shown?.viewportId;
+    this.shown = null;
+    this.controller()?.accept();
+    if (viewportId) utilities.triggerAnnotationRenderForViewportIds([viewportId]);
+  }
+
+  override rejectPreview(): void {
+    const viewportId = this.shown?.viewportId;
+    this.shown = null;
+    this.controller()?.reject();
+    if (viewportId) utilities.triggerAnnotationRenderForViewportIds([viewportId]);
+  }
+
+  override hasPreviewData(): boolean {
+    return this.controller()?.hasPreview() ?? false;
+  }
+
+  renderAnnotation = (enabledElement: Types.IEnabledElement, svgDrawingHelper: ToolTypes.SVGDrawingHelper): boolean => {
+    const { viewport } = enabledElement;
+    const boxes: Array<{ corners: [Types.Point3, Types.Point3]; dashed: boolean }> = [];
+    if (this.drawState?.viewportId === viewport.id) {
+      boxes.push({ corners: [this.drawState.start, this.drawState.end], dashed: false });
+    }
+    const current = (viewport as Types.IStackViewport).getCurrentImageId?.();
+    if (this.shown?.viewportId === viewport.id && this.shown.imageId === current) {
+      boxes.push({ corners: this.shown.corners, dashed: this.shown.state === 'segmenting' });
+    }
+    boxes.forEach((box, i) => {
+      const [a, b] = box.corners.map((p) => viewport.worldToCanvas(p));
+      drawing.drawRect(svgDrawingHelper, 'box-prompt', `box-${i}`, a, b, {
+        color: 'rgb(255, 215, 0)',
+        lineWidth: 2,
+        lineDash: box.dashed ? '4,4' : undefined,
+      });
+    });
+    return boxes.length > 0;
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * How a binary mask lands in one labelmap slice. Pure and DOM-free: it runs in the segmenter's Web
+ * Worker, so the main thread never loops over pixels; it only copies the arrays made here.
+ */
+
+/** The typed arrays Cornerstone uses for labelmap pixel data. */
+export type LabelmapArray = Uint8Array | Uint16Array | Int16Array | Float32Array;
+
+export interface ComposeRequest {
+  /** The labelmap slice as it is now (label values of one layer). Not modified. */
+  before: LabelmapArray;
+  /** rows x columns, 1 inside. */
+  mask: Uint8Array;
+  /** Label value of the active segment on this layer. */
+  labelValue: number;
+  /** Label values that must not be overwritten (locked segments on this layer). */
+  lockedLabelValues: number[];
+  /** Label value the preview is painted with (shown in a lighter colour until accepted). */
+  previewLabelValue: number;
+}
+
+export interface ComposedSlice {
+  /** The slice to display while the preview is pending. */
+  preview: LabelmapArray;
+  /** The slice once the preview is accepted. */
+  accepted: LabelmapArray;
+  /** Pixels that changed (the mask minus locked pixels). */
+  changed: number;
+}
+
+function emptyLike(a: LabelmapArray): LabelmapArray {
+  return new (a.constructor as { new (n: number): LabelmapArray })(a.length);
+}
+
+export function composeMaskIntoLabelmap(req: ComposeRequest): ComposedSlice {
+  const { before, mask, labelValue, previewLabelValue } = req;
+  if (mask.length !== before.length) {
+    throw new RangeError(`mask has ${mask.length} pixels but the labelmap slice has ${before.length}`);
+  }
+  const locked = new Set(req.lockedLabelValues);
+  locked.delete(0);
+  const preview = emptyLike(before);
+  const accepted = emptyLike(before);
+  preview.set(before);
+  accepted.set(before);
+  let changed = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (mask[i] === 0) continue;
+    const current = before[i];
+    if (current !== 0 && locked.has(current)) continue;
+    preview[i] = previewLabelValue;
+    accepted[i] = labelValue;
+    if (current !== labelValue) changed++;
+  }
+  return { preview, accepted, changed };
+}
+
+/** Bounding box of the non-zero pixels, inclusive, or null for an empty mask. */
+export interface MaskBox {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  area: number;
+}
+
+export function maskBoundingBox(mask: Uint8Array, rows: number, columns: number): MaskBox | null {
+  let x0 = columns;
+  let y0 = rows;
+  let x1 = -1;
+  let y1 = -1;
+  let area = 0;
+  for (let y = 0; y < rows; y++) {
+    const row = y * columns;
+    for (let x = 0; x < columns; x++) {
+      if (mask[row + x] === 0) continue;
+      area++;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  return area === 0 ? null : { x0, y0, x1, y1, area };
+}
+
+/**
+ * The box that prompts the next slice during propagation: the previous mask's bounding box grown by
+ * `margin` pixels on every side and clamped to the image.
+ */
+export function grownBox(
+  box: MaskBox,
+  margin: number,
+  rows: number,
+  columns: number,
+): { x0: number; y0: number; x1: number; y1: number } {
+  return {
+    x0: Math.max(0, box.x0 - margin),
+    y0: Math.max(0, box.y0 - margin),
+    x1: Math.min(columns - 1, box.x1 + margin),
+    y1: Math.min(rows - 1, box.y1 + margin),
+  };
+}

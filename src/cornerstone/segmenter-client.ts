@@ -1,0 +1,102 @@
+/**
+ * The main-thread face of the segmenter's Web Worker: promise-returning calls plus progress events.
+ * It never runs inference or loops over pixels; it only posts slices and receives finished arrays.
+ */
+import type { SliceImage } from '../dicom/slice-image.ts';
+import { RobustMedSamError } from '../errors.ts';
+import type { Window } from '../model/segmenter.ts';
+import type {
+  EngineChoice,
+  EngineStatus,
+  ProgressEvent,
+  SegmentJob,
+  SegmentReply,
+  WorkerReply,
+  WorkerRequest,
+} from './worker/protocol.ts';
+
+type RequestBody = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/** An error the worker reported, rebuilt with its code and hint. */
+export class SegmenterWorkerError extends RobustMedSamError {
+  readonly workerErrorName: string;
+  constructor(error: { name: string; code?: string; message: string; hint?: string }) {
+    super(error.code ?? 'worker-error', error.message, error.hint ?? '');
+    this.workerErrorName = error.name;
+  }
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+export class SegmenterClient extends EventTarget {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  status: EngineStatus | null = null;
+
+  constructor(worker: Worker) {
+    super();
+    this.worker = worker;
+    worker.addEventListener('message', (event: MessageEvent<WorkerReply>) => this.onMessage(event.data));
+    worker.addEventListener('error', (event) => {
+      const error = new SegmenterWorkerError({
+        name: 'WorkerError',
+        code: 'worker-crashed',
+        message: `The segmenter worker failed: ${event.message}`,
+      });
+      for (const p of this.pending.values()) p.reject(error);
+      this.pending.clear();
+      this.dispatchEvent(new CustomEvent('error', { detail: error }));
+    });
+  }
+
+  private onMessage(reply: WorkerReply): void {
+    if (reply.type === 'progress') {
+      this.dispatchEvent(new CustomEvent<ProgressEvent>('progress', { detail: reply.event }));
+      return;
+    }
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    if (reply.type === 'error') p.reject(new SegmenterWorkerError(reply.error));
+    else p.resolve(reply.value);
+  }
+
+  private call<T>(body: RequestBody, transfer: Transferable[] = []): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ ...body, id } as WorkerRequest, transfer);
+    });
+  }
+
+  async load(engine: EngineChoice, threads?: number): Promise<EngineStatus> {
+    this.status = null;
+    this.dispatchEvent(new CustomEvent('engine', { detail: null }));
+    const status = await this.call<EngineStatus>({ type: 'load', engine, threads });
+    this.status = status;
+    this.dispatchEvent(new CustomEvent<EngineStatus>('engine', { detail: status }));
+    return status;
+  }
+
+  /** Resolves with skipped = true when a background encode was cancelled before it ran. */
+  encode(slice: SliceImage, options: { window?: Window; background: boolean }): Promise<{ skipped: boolean; ms: number }> {
+    return this.call({ type: 'encode', slice, window: options.window, background: options.background });
+  }
+
+  segment(job: SegmentJob): Promise<SegmentReply> {
+    return this.call<SegmentReply>({ type: 'segment', job });
+  }
+
+  cancelBackground(): Promise<void> {
+    return this.call<void>({ type: 'cancel-background' });
+  }
+
+  async dispose(): Promise<void> {
+    await this.call<void>({ type: 'dispose' });
+    this.worker.terminate();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Messages between the main thread (SegmenterClient) and the segmenter's Web Worker (serveSegmenter).
+ * Every request carries an id; the worker answers each with exactly one `result` or `error`, and may
+ * send `progress` events in between. Arrays travel as transferables where they are not needed again.
+ */
+import type { SliceImage } from '../../dicom/slice-image.ts';
+import type { Prompt, SegmenterInfo, Window } from '../../model/segmenter.ts';
+import type { ComposeRequest, LabelmapArray, MaskBox } from '../labelmap-compose.ts';
+
+/** Which engine the worker runs. */
+export type EngineChoice =
+  | { kind: 'classical' }
+  /** A model folder served at `url` (model.json + the graphs it names). */
+  | { kind: 'model'; url: string };
+
+export interface SegmentJob {
+  slice: SliceImage;
+  prompt: Prompt;
+  window?: Window;
+  /** When given, the worker also composes the mask into this labelmap slice. */
+  compose?: Omit<ComposeRequest, 'mask'>;
+}
+
+export type WorkerRequest =
+  | { id: number; type: 'load'; engine: EngineChoice; threads?: number }
+  | { id: number; type: 'encode'; slice: SliceImage; window?: Window; background: boolean }
+  | { id: number; type: 'segment'; job: SegmentJob }
+  /** Drops queued background encodes (navigation moved on). A running one finishes. */
+  | { id: number; type: 'cancel-background' }
+  | { id: number; type: 'dispose' };
+
+export interface SegmentReply {
+  mask: Uint8Array;
+  score: number;
+  lowResLogits: Float32Array;
+  timings: Record<string, number>;
+  box: MaskBox | null;
+  preview?: LabelmapArray;
+  accepted?: LabelmapArray;
+  changed?: number;
+}
+
+export interface EngineStatus {
+  info: SegmenterInfo;
+  /** Human-readable model source and cache state, e.g. 'cache hit' or 'downloaded 17.2 MB'. */
+  model?: { name: string; version: string; url: string; cache: 'hit' | 'stored' | 'unavailable' };
+}
+
+export type ProgressEvent =
+  | { stage: 'download'; file: string; loaded: number; total: number }
+  | { stage: 'session'; message: string }
+  | { stage: 'encode'; sopInstanceUID: string; frame: number; state: 'start' | 'done'; ms?: number; background: boolean };
+
+export type WorkerReply =
+  | { id: number; type: 'result'; value: EngineStatus | SegmentReply | { skipped: boolean; ms: number } | null }
+  | { id: number; type: 'error'; error: { name: string; code?: string; message: string; hint?: string } }
+  | { id: number; type: 'progress'; event: ProgressEvent };

@@ -1,0 +1,188 @@
+/**
+ * The worker half of the bridge: owns one Segmenter (classical engine or ONNX model) and runs its
+ * work one job at a time, interactive jobs (a box, the slice on screen) before background encodes of
+ * neighbouring slices. Cornerstone-free: only messages, the Segmenter interface and the compose step.
+ */
+import { RobustMedSamError } from '../../errors.ts';
+import type { Segmenter } from '../../model/segmenter.ts';
+import { composeMaskIntoLabelmap, maskBoundingBox } from '../labelmap-compose.ts';
+import type {
+  EngineChoice,
+  EngineStatus,
+  ProgressEvent,
+  SegmentReply,
+  WorkerReply,
+  WorkerRequest,
+} from './protocol.ts';
+
+/** What the worker entry provides: how to build each engine (so this file stays engine-agnostic). */
+export interface EngineFactories {
+  classical(): Promise<Segmenter>;
+  model(
+    url: string,
+    options: { threads?: number; progress: (event: ProgressEvent) => void },
+  ): Promise<{ segmenter: Segmenter; status: EngineStatus['model'] }>;
+}
+
+interface Port {
+  postMessage(message: WorkerReply, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<WorkerRequest>) => void): void;
+}
+
+interface Job {
+  id: number;
+  background: boolean;
+  run: () => Promise<{ value: unknown; transfer?: Transferable[] }>;
+}
+
+export function serveSegmenter(port: Port, factories: EngineFactories): void {
+  let segmenter: Segmenter | null = null;
+  const queue: Job[] = [];
+  let running = false;
+
+  const reply = (message: WorkerReply, transfer: Transferable[] = []) => port.postMessage(message, transfer);
+  const progress = (id: number, event: ProgressEvent) => reply({ id, type: 'progress', event });
+  const fail = (id: number, error: unknown) => {
+    const e = error as Partial<RobustMedSamError> & Error;
+    reply({
+      id,
+      type: 'error',
+      error: {
+        name: e?.name ?? 'Error',
+        code: e instanceof RobustMedSamError ? e.code : undefined,
+        message: e?.message ?? String(error),
+        hint: e instanceof RobustMedSamError ? e.hint : undefined,
+      },
+    });
+  };
+
+  const pump = async () => {
+    if (running) return;
+    running = true;
+    while (queue.length > 0) {
+      // Interactive work first; background encodes only when nothing else waits.
+      const index = queue.findIndex((j) => !j.background);
+      const [job] = queue.splice(index >= 0 ? index : 0, 1);
+      try {
+        const { value, transfer } = await job.run();
+        reply({ id: job.id, type: 'result', value: value as never }, transfer);
+      } catch (error) {
+        fail(job.id, error);
+      }
+    }
+    running = false;
+  };
+
+  /** Queued jobs of an engine being replaced never run; their callers hear so. */
+  const dropQueued = () => {
+    for (const job of queue.splice(0)) {
+      fail(
+        job.id,
+        new RobustMedSamError('cancelled', 'The engine was replaced before this job ran.', 'Try again.'),
+      );
+    }
+  };
+
+  const requireSegmenter = (): Segmenter => {
+    if (!segmenter) {
+      throw new RobustMedSamError('no-engine', 'No segmentation engine is loaded yet.', 'Load an engine first.');
+    }
+    return segmenter;
+  };
+
+  const load = async (id: number, engine: EngineChoice, threads?: number): Promise<EngineStatus> => {
+    const previous = segmenter;
+    segmenter = null;
+    await previous?.dispose();
+    if (engine.kind === 'classical') {
+      segmenter = await factories.classical();
+      return { info: segmenter.info };
+    }
+    const loaded = await factories.model(engine.url, { threads, progress: (e) => progress(id, e) });
+    segmenter = loaded.segmenter;
+    return { info: segmenter.info, model: loaded.status };
+  };
+
+  port.addEventListener('message', (event) => {
+    const request = event.data;
+    const { id } = request;
+    switch (request.type) {
+      case 'load':
+        // Loading replaces the engine: nothing queued for the old one is worth running.
+        dropQueued();
+        queue.push({
+          id,
+          background: false,
+          run: async () => ({ value: await load(id, request.engine, request.threads) }),
+        });
+        break;
+      case 'encode': {
+        const { slice, window, background } = request;
+        queue.push({
+          id,
+          background,
+          run: async () => {
+            const s = requireSegmenter();
+            const note = { sopInstanceUID: slice.sopInstanceUID, frame: slice.frame, background };
+            progress(id, { stage: 'encode', state: 'start', ...note });
+            const t0 = performance.now();
+            await s.encode(slice, { window });
+            const ms = performance.now() - t0;
+            progress(id, { stage: 'encode', state: 'done', ms, ...note });
+            return { value: { skipped: false, ms } };
+          },
+        });
+        break;
+      }
+      case 'segment': {
+        const { job } = request;
+        queue.push({
+          id,
+          background: false,
+          run: async () => {
+            const s = requireSegmenter();
+            const result = await s.segment(job.slice, job.prompt, { window: job.window });
+            const t0 = performance.now();
+            const box = maskBoundingBox(result.mask, job.slice.rows, job.slice.columns);
+            const value: SegmentReply = { ...result, box };
+            const transfer: Transferable[] = [result.mask.buffer as ArrayBuffer];
+            if (result.lowResLogits.byteLength > 0) transfer.push(result.lowResLogits.buffer as ArrayBuffer);
+            if (job.compose) {
+              const composed = composeMaskIntoLabelmap({ ...job.compose, mask: result.mask });
+              value.preview = composed.preview;
+              value.accepted = composed.accepted;
+              value.changed = composed.changed;
+              transfer.push(composed.preview.buffer as ArrayBuffer, composed.accepted.buffer as ArrayBuffer);
+            }
+            value.timings = { ...result.timings, compose: performance.now() - t0 };
+            return { value, transfer };
+          },
+        });
+        break;
+      }
+      case 'cancel-background': {
+        for (let i = queue.length - 1; i >= 0; i--) {
+          const job = queue[i];
+          if (!job.background) continue;
+          queue.splice(i, 1);
+          reply({ id: job.id, type: 'result', value: { skipped: true, ms: 0 } });
+        }
+        reply({ id, type: 'result', value: null });
+        return;
+      }
+      case 'dispose':
+        dropQueued();
+        queue.push({
+          id,
+          background: false,
+          run: async () => {
+            await segmenter?.dispose();
+            segmenter = null;
+            return { value: null };
+          },
+        });
+        break;
+    }
+    void pump();
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * Coded concepts for SEG segments: SNOMED CT (scheme SCT, never the deprecated SRT) categories and
+ * property types for the organs this product segments, with a display colour for each.
+ */
+
+export interface CodedConcept {
+  /** CodeValue */
+  value: string;
+  /** CodingSchemeDesignator, e.g. 'SCT' or 'DCM' */
+  scheme: string;
+  /** CodeMeaning */
+  meaning: string;
+}
+
+/** What a segment is: category, type and optional type modifier (laterality). */
+export interface SegmentCodes {
+  category: CodedConcept;
+  type: CodedConcept;
+  typeModifier?: CodedConcept;
+}
+
+export const ANATOMICAL_STRUCTURE: CodedConcept = {
+  value: '91723000',
+  scheme: 'SCT',
+  meaning: 'Anatomical Structure',
+};
+/** The older SCT code for the same category, still written by many tools: accepted on read. */
+export const ANATOMICAL_STRUCTURE_LEGACY_VALUE = '123037004';
+export const ABNORMAL_STRUCTURE: CodedConcept = {
+  value: '49755003',
+  scheme: 'SCT',
+  meaning: 'Morphologically Abnormal Structure',
+};
+export const TISSUE: CodedConcept = { value: '85756007', scheme: 'SCT', meaning: 'Tissue' };
+
+export const LEFT: CodedConcept = { value: '7771000', scheme: 'SCT', meaning: 'Left' };
+export const RIGHT: CodedConcept = { value: '24028007', scheme: 'SCT', meaning: 'Right' };
+
+export interface OrganEntry extends SegmentCodes {
+  /** The label a segment gets by default. */
+  label: string;
+  /** Recommended display colour, sRGB 0-255. */
+  color: [number, number, number];
+}
+
+const sct = (value: string, meaning: string): CodedConcept => ({ value, scheme: 'SCT', meaning });
+const anatomy = (
+  label: string,
+  type: CodedConcept,
+  color: [number, number, number],
+  typeModifier?: CodedConcept,
+) => ({
+  label,
+  category: ANATOMICAL_STRUCTURE,
+  type,
+  color,
+  ...(typeModifier ? { typeModifier } : {}),
+});
+const kidney = sct('64033007', 'Kidney');
+
+/** The organ table, keyed by a short lower-case name (what the CLI's --label accepts). */
+export const ORGANS: Readonly<Record<string, OrganEntry>> = {
+  liver: anatomy('Liver', sct('10200004', 'Liver'), [221, 130, 101]),
+  spleen: anatomy('Spleen', sct('78961009', 'Spleen'), [157, 108, 162]),
+  kidney: anatomy('Kidney', kidney, [185, 102, 83]),
+  'left kidney': anatomy('Left kidney', kidney, [185, 102, 83], LEFT),
+  'right kidney': anatomy('Right kidney', kidney, [205, 122, 103], RIGHT),
+  lung: anatomy('Lung', sct('39607008', 'Lung'), [197, 165, 145]),
+  heart: anatomy('Heart', sct('80891009', 'Heart'), [206, 110, 84]),
+  brain: anatomy('Brain', sct('12738006', 'Brain'), [250, 250, 225]),
+  pancreas: anatomy('Pancreas', sct('15776009', 'Pancreas'), [249, 180, 111]),
+  prostate: anatomy('Prostate', sct('41216001', 'Prostate'), [230, 158, 140]),
+  aorta: anatomy('Aorta', sct('15825003', 'Aorta'), [224, 97, 76]),
+  stomach: anatomy('Stomach', sct('69695003', 'Stomach'), [216, 132, 105]),
+  gallbladder: anatomy('Gallbladder', sct('28231008', 'Gallbladder'), [139, 150, 98]),
+  bladder: anatomy('Urinary bladder', sct('89837001', 'Urinary bladder'), [222, 154, 132]),
+  spine: anatomy('Spine', sct('421060004', 'Vertebral column'), [241, 214, 145]),
+  body: anatomy('Body', sct('38266002', 'Entire body'), [177, 122, 101]),
+  muscle: { label: 'Muscle', category: TISSUE, type: sct('91727004', 'Muscle'), color: [192, 104, 88] },
+  fat: { label: 'Fat', category: TISSUE, type: sct('248153007', 'Fat'), color: [230, 220, 70] },
+  lesion: {
+    label: 'Lesion',
+    category: ABNORMAL_STRUCTURE,
+    type: sct('52988006', 'Lesion'),
+    color: [255, 64, 64],
+  },
+};
+
+/** The organ entry for a name ('Liver', 'left kidney', ...), or undefined when not in the table. */
+export function organ(name: string): OrganEntry | undefined {
+  return ORGANS[name.trim().toLowerCase().replaceAll('_', ' ')];
+}

@@ -1,0 +1,176 @@
+/**
+ * The one place DICOM bytes become a dataset and back, through dcmjs' low-level API. Everything else
+ * in src/dicom works on the naturalised form (keyword-named, sequences as arrays) via the typed
+ * accessors below. No Node APIs: this runs in the browser too.
+ */
+import dcmjs, { type NaturalizedDataset } from 'dcmjs';
+import { DicomError } from '../errors.ts';
+import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN } from './transfer-syntax.ts';
+
+export type DicomDataset = NaturalizedDataset;
+
+export interface ParsedDicom {
+  /** The transfer syntax of the file (from its meta header). */
+  transferSyntaxUID: string;
+  dataset: DicomDataset;
+}
+
+const { DicomMessage, DicomMetaDictionary, DicomDict } = dcmjs.data;
+
+// dcmjs' validation logger reports every implicit-VR PixelData ("Invalid vr type ox - using OW"),
+// which is normal for such files; real problems still surface as errors from parseDicom.
+dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
+
+function toArrayBuffer(bytes: Uint8Array | ArrayBuffer): ArrayBuffer {
+  if (bytes instanceof ArrayBuffer) return bytes;
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+  )
+    return bytes.buffer;
+  return bytes.slice().buffer as ArrayBuffer;
+}
+
+/** Parses a DICOM Part 10 file. `source` (a file name) goes into error messages. */
+export function parseDicom(bytes: Uint8Array | ArrayBuffer, source: string): ParsedDicom {
+  const buffer = toArrayBuffer(bytes);
+  const head = new Uint8Array(buffer, 0, Math.min(buffer.byteLength, 132));
+  const magic = String.fromCharCode(...head.subarray(128, 132));
+  if (head.length < 132 || magic !== 'DICM') {
+    throw new DicomError(
+      'not-dicom',
+      `${source} is not a DICOM file (no "DICM" marker after the 128-byte preamble).`,
+      'Choose DICOM Part 10 files (.dcm); a raw dataset without file meta information is not accepted.',
+    );
+  }
+  let dict: ReturnType<typeof DicomMessage.readFile>;
+  try {
+    dict = DicomMessage.readFile(buffer);
+  } catch (error) {
+    throw new DicomError(
+      'corrupt-dicom',
+      `${source} could not be parsed as DICOM: ${error instanceof Error ? error.message : String(error)}.`,
+      'The file is probably truncated or damaged; copy it again from its source.',
+      { cause: error },
+    );
+  }
+  const meta = DicomMetaDictionary.naturalizeDataset(dict.meta);
+  const dataset = DicomMetaDictionary.naturalizeDataset(dict.dict);
+  const transferSyntaxUID = typeof meta.TransferSyntaxUID === 'string' ? meta.TransferSyntaxUID : '';
+  if (!transferSyntaxUID) {
+    throw new DicomError('corrupt-dicom', `${source} has no TransferSyntaxUID in its file meta information.`);
+  }
+  if (transferSyntaxUID !== DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN)
+    checkPixelDataComplete(new Uint8Array(buffer), source);
+  return { transferSyntaxUID, dataset };
+}
+
+/**
+ * dcmjs zero-fills a PixelData value cut short by the end of the file instead of failing, so a
+ * truncated image would read as valid with black rows. Find the (7FE0,0010) element header and check
+ * that its declared length fits in the file.
+ */
+function checkPixelDataComplete(bytes: Uint8Array, source: string): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 132; i + 12 <= bytes.length; i++) {
+    if (bytes[i] !== 0xe0 || bytes[i + 1] !== 0x7f || bytes[i + 2] !== 0x10 || bytes[i + 3] !== 0x00)
+      continue;
+    const vr = String.fromCharCode(bytes[i + 4], bytes[i + 5]);
+    const explicit = vr === 'OB' || vr === 'OW' || vr === 'UN';
+    const length = explicit ? view.getUint32(i + 8, true) : view.getUint32(i + 4, true);
+    if (length === 0xffffffff) return; // encapsulated: the fragment parser checks item lengths
+    const end = i + (explicit ? 12 : 8) + length;
+    if (end > bytes.length) {
+      throw new DicomError(
+        'truncated-dicom',
+        `${source} is truncated: its PixelData needs ${length} bytes but the file ends ${end - bytes.length} bytes early.`,
+        'Copy the file again from its source.',
+      );
+    }
+    return;
+  }
+}
+
+/**
+ * Encodes a naturalised dataset as a Part 10 file in Explicit VR Little Endian. Returns a Uint8Array
+ * over dcmjs' ArrayBuffer (no Buffer, so it works in the browser).
+ */
+export function encodeDicom(dataset: DicomDataset, implementationVersionName = 'ROBUSTMEDSAM'): Uint8Array {
+  const sopClassUID = text(dataset, 'SOPClassUID');
+  const sopInstanceUID = text(dataset, 'SOPInstanceUID');
+  if (!sopClassUID || !sopInstanceUID) {
+    throw new DicomError('invalid-dataset', 'A dataset to write needs SOPClassUID and SOPInstanceUID.');
+  }
+  const meta = DicomMetaDictionary.denaturalizeDataset({
+    _vrMap: {},
+    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+    MediaStorageSOPClassUID: sopClassUID,
+    MediaStorageSOPInstanceUID: sopInstanceUID,
+    TransferSyntaxUID: EXPLICIT_VR_LITTLE_ENDIAN,
+    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+    ImplementationVersionName: implementationVersionName,
+  });
+  const dict = new DicomDict(meta);
+  dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
+  return new Uint8Array(dict.write());
+}
+
+/** Identifies files this package wrote (PS3.7 D.3.3.2); fixed, under the 2.25 UUID root. */
+export const IMPLEMENTATION_CLASS_UID = '2.25.160238466930452813411284717063377497261';
+
+/**
+ * A number rounded to 10 significant digits, so dcmjs writes it as a DS (decimal string) value that
+ * fits the 16-character limit.
+ */
+export function decimal(v: number): number {
+  return Number(v.toPrecision(10));
+}
+
+// ---- typed accessors on naturalised datasets ----
+
+/** A string attribute (first value of a multi-valued one), trimmed; '' when absent or empty. */
+export function text(ds: DicomDataset, keyword: string): string {
+  let v = ds[keyword];
+  if (Array.isArray(v)) v = v[0];
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'object' && 'Alphabetic' in (v as object))
+    return String((v as { Alphabetic: string }).Alphabetic ?? '').trim();
+  return String(v).trim();
+}
+
+/** All values of a multi-valued string attribute. */
+export function texts(ds: DicomDataset, keyword: string): string[] {
+  const v = ds[keyword];
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]).map((x) => String(x).trim());
+}
+
+/** A numeric attribute (first value), or undefined when absent, empty or not a number. */
+export function number(ds: DicomDataset, keyword: string): number | undefined {
+  let v = ds[keyword];
+  if (Array.isArray(v)) v = v[0];
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** All values of a numeric multi-valued attribute; undefined when absent or any value is not a number. */
+export function numbers(ds: DicomDataset, keyword: string): number[] | undefined {
+  const v = ds[keyword];
+  if (v === undefined || v === null) return undefined;
+  const list = (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'number' ? x : Number(x)));
+  return list.length > 0 && list.every(Number.isFinite) ? list : undefined;
+}
+
+/** The items of a sequence attribute ([] when absent). */
+export function sequence(ds: DicomDataset, keyword: string): DicomDataset[] {
+  const v = ds[keyword];
+  if (v === undefined || v === null) return [];
+  return (Array.isArray(v) ? v : [v]) as DicomDataset[];
+}
+
+/** The raw value, for copying an attribute unchanged (person names, dates) from one dataset to another. */
+export function raw(ds: DicomDataset, keyword: string): unknown {
+  return ds[keyword];
+}

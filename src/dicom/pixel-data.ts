@@ -1,0 +1,63 @@
+import { DicomError } from '../errors.ts';
+import { type DicomDataset, number } from './dataset.ts';
+import { decodeRleFrame } from './rle.ts';
+import { assertPixelsDecodable, RLE_LOSSLESS } from './transfer-syntax.ts';
+
+/**
+ * The native (uncompressed, little-endian) bytes of one frame of an image's PixelData, whatever the
+ * file's transfer syntax, or a DicomError saying why not.
+ */
+export function nativeFrameBytes(
+  ds: DicomDataset,
+  transferSyntaxUID: string,
+  frame: number,
+  source: string,
+): Uint8Array {
+  assertPixelsDecodable(transferSyntaxUID, source);
+  const rows = number(ds, 'Rows') ?? 0;
+  const columns = number(ds, 'Columns') ?? 0;
+  const bitsAllocated = number(ds, 'BitsAllocated') ?? 0;
+  const samples = number(ds, 'SamplesPerPixel') ?? 1;
+  const frames = number(ds, 'NumberOfFrames') ?? 1;
+  const pixelData = ds.PixelData as ArrayBuffer[] | undefined;
+  if (!pixelData || pixelData.length === 0) {
+    throw new DicomError(
+      'no-pixel-data',
+      `${source} has no PixelData; it is not an image (or it is truncated).`,
+    );
+  }
+  const pixelCount = rows * columns * samples;
+  const frameBytes = Math.ceil((pixelCount * bitsAllocated) / 8);
+  if (transferSyntaxUID === RLE_LOSSLESS) {
+    // dcmjs returns one buffer per frame for encapsulated data.
+    const fragment =
+      pixelData.length === frames ? pixelData[frame] : frames === 1 ? concat(pixelData) : undefined;
+    if (!fragment)
+      throw new DicomError(
+        'corrupt-rle',
+        `${source}: ${pixelData.length} RLE fragments for ${frames} frames.`,
+      );
+    return decodeRleFrame(new Uint8Array(fragment), rows * columns, bitsAllocated / 8, source);
+  }
+  const all = pixelData.length === 1 ? new Uint8Array(pixelData[0]) : new Uint8Array(concat(pixelData));
+  const needed = frameBytes * frames;
+  if (all.byteLength < needed) {
+    throw new DicomError(
+      'pixel-data-length',
+      `${source}: PixelData has ${all.byteLength} bytes, but ${frames} frame(s) of ${rows}x${columns} at ${bitsAllocated} bits need ${needed}.`,
+      'The file is truncated or its image attributes are wrong; copy it again from its source.',
+    );
+  }
+  return all.subarray(frame * frameBytes, (frame + 1) * frameBytes);
+}
+
+function concat(buffers: ArrayBuffer[]): ArrayBuffer {
+  const total = buffers.reduce((n, b) => n + b.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const b of buffers) {
+    out.set(new Uint8Array(b), offset);
+    offset += b.byteLength;
+  }
+  return out.buffer;
+}

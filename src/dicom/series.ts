@@ -1,0 +1,299 @@
+/**
+ * A CT or MR series read from DICOM bytes: slices sorted along the slice normal (never by file name
+ * or InstanceNumber), geometry checked, and the patient/study/frame-of-reference facts a derived
+ * object (SEG, a degraded copy) must repeat. No Node APIs: the browser passes File/ArrayBuffer
+ * contents; Node folder reading is in series-node.ts.
+ */
+import { DicomError } from '../errors.ts';
+import { type DicomDataset, number, numbers, parseDicom, raw, text } from './dataset.ts';
+import {
+  checkStackSpacing,
+  dot,
+  type Orientation,
+  sameOrientation,
+  sameSpacing,
+  sliceNormal,
+  type Vec3,
+} from './geometry.ts';
+import { nativeFrameBytes } from './pixel-data.ts';
+import { modalityValuesFromStored, type SliceImage } from './slice-image.ts';
+import { ENHANCED_IMAGE_SOP_CLASS_UIDS, SEG_SOP_CLASS_UIDS } from './sop-classes.ts';
+
+/** One file's contents, named for error messages. */
+export interface DicomFileBytes {
+  name: string;
+  bytes: Uint8Array | ArrayBuffer;
+}
+
+/** A slice of a read series: the hand-off SliceImage plus what references and copies need. */
+export interface SeriesSlice extends SliceImage {
+  imagePositionPatient: Vec3;
+  imageOrientationPatient: Orientation;
+  sopClassUID: string;
+  instanceNumber?: number;
+  /** The file it came from. */
+  source: string;
+  /** Position along the slice normal (mm), ascending through the series. */
+  positionAlongNormal: number;
+}
+
+export interface PatientInfo {
+  patientName: string;
+  patientID: string;
+  patientBirthDate: string;
+  patientSex: string;
+}
+
+export interface StudyInfo {
+  studyInstanceUID: string;
+  studyDate: string;
+  studyTime: string;
+  studyID: string;
+  accessionNumber: string;
+  referringPhysicianName: string;
+  studyDescription: string;
+}
+
+export interface SeriesGeometry {
+  rows: number;
+  columns: number;
+  /** [row spacing, column spacing] mm. */
+  pixelSpacing: [number, number];
+  orientation: Orientation;
+  normal: Vec3;
+  /** Median step between slices along the normal (mm); undefined for a single slice. */
+  spacingBetweenSlices?: number;
+  sliceThickness?: number;
+}
+
+export interface Series {
+  modality: string;
+  seriesInstanceUID: string;
+  seriesNumber?: number;
+  seriesDescription: string;
+  frameOfReferenceUID: string;
+  patient: PatientInfo;
+  study: StudyInfo;
+  geometry: SeriesGeometry;
+  /** Sorted by position along the slice normal, ascending. */
+  slices: SeriesSlice[];
+  /**
+   * Attributes a derived series or SEG repeats as read (patient age and de-identification, KVP, MR
+   * sequence, body part ...), so validators find the copies consistent with their source.
+   */
+  inherited: DicomDataset;
+  /** Gaps, uneven spacing, skipped files: usable, but the user should know. */
+  warnings: string[];
+}
+
+/** Attributes copied verbatim into derived objects when present (see Series.inherited). */
+export const INHERITED_KEYWORDS = [
+  'PatientAge',
+  'PatientSize',
+  'PatientWeight',
+  'PatientIdentityRemoved',
+  'DeidentificationMethod',
+  'BodyPartExamined',
+  'PatientPosition',
+  'Manufacturer',
+  'ManufacturerModelName',
+  'KVP',
+  'ConvolutionKernel',
+  'ScanningSequence',
+  'SequenceVariant',
+  'ScanOptions',
+  'MRAcquisitionType',
+  'RepetitionTime',
+  'EchoTime',
+  'EchoTrainLength',
+  'InversionTime',
+  'MagneticFieldStrength',
+  'ImagedNucleus',
+  'FlipAngle',
+] as const;
+
+/** Reads browser File objects (or any Blob with a name) as one series. */
+export async function readSeriesFromFiles(
+  files: Array<{ name: string; arrayBuffer(): Promise<ArrayBuffer> }>,
+): Promise<Series> {
+  const contents = await Promise.all(
+    files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })),
+  );
+  return readSeries(contents);
+}
+
+/**
+ * Reads the files of one series. Segmentation objects among them are skipped with a warning (they
+ * often sit beside their series); anything else that is not an image of the same series is an error.
+ */
+export function readSeries(files: DicomFileBytes[]): Series {
+  if (files.length === 0) throw new DicomError('empty-series', 'No DICOM files were given.');
+  const warnings: string[] = [];
+  const images: Array<{ name: string; ds: DicomDataset; transferSyntaxUID: string }> = [];
+  for (const file of files) {
+    const { dataset, transferSyntaxUID } = parseDicom(file.bytes, file.name);
+    const sopClassUID = text(dataset, 'SOPClassUID');
+    if (SEG_SOP_CLASS_UIDS.has(sopClassUID)) {
+      warnings.push(`skipped ${file.name}: a segmentation object, not an image`);
+      continue;
+    }
+    images.push({ name: file.name, ds: dataset, transferSyntaxUID });
+  }
+  if (images.length === 0)
+    throw new DicomError('empty-series', 'The files hold no images, only segmentations.');
+  checkOneSeries(images);
+  const first = images[0].ds;
+  const slices = images.map(({ name, ds, transferSyntaxUID }) => readSlice(ds, transferSyntaxUID, name));
+  const geometry = checkGeometry(slices);
+  slices.sort((a, b) => a.positionAlongNormal - b.positionAlongNormal);
+  const spacing = checkStackSpacing(
+    slices.map((s) => s.positionAlongNormal),
+    slices.map((s) => s.source),
+  );
+  geometry.spacingBetweenSlices = spacing.spacing;
+  geometry.sliceThickness = number(first, 'SliceThickness');
+  warnings.push(...spacing.warnings);
+  const inherited: DicomDataset = {};
+  for (const keyword of INHERITED_KEYWORDS) {
+    if (first[keyword] !== undefined && first[keyword] !== null) inherited[keyword] = raw(first, keyword);
+  }
+  return {
+    modality: text(first, 'Modality'),
+    seriesInstanceUID: text(first, 'SeriesInstanceUID'),
+    seriesNumber: number(first, 'SeriesNumber'),
+    seriesDescription: text(first, 'SeriesDescription'),
+    frameOfReferenceUID: text(first, 'FrameOfReferenceUID'),
+    patient: {
+      patientName: text(first, 'PatientName'),
+      patientID: text(first, 'PatientID'),
+      patientBirthDate: text(first, 'PatientBirthDate'),
+      patientSex: text(first, 'PatientSex'),
+    },
+    study: {
+      studyInstanceUID: text(first, 'StudyInstanceUID'),
+      studyDate: text(first, 'StudyDate'),
+      studyTime: text(first, 'StudyTime'),
+      studyID: text(first, 'StudyID'),
+      accessionNumber: text(first, 'AccessionNumber'),
+      referringPhysicianName: text(first, 'ReferringPhysicianName'),
+      studyDescription: text(first, 'StudyDescription'),
+    },
+    geometry,
+    slices,
+    inherited,
+    warnings,
+  };
+}
+
+function checkOneSeries(images: Array<{ name: string; ds: DicomDataset }>): void {
+  const byUid = (keyword: string) => new Set(images.map((i) => text(i.ds, keyword)));
+  const series = byUid('SeriesInstanceUID');
+  if (series.size > 1) {
+    throw new DicomError(
+      'multiple-series',
+      `The files belong to ${series.size} series (${[...series].join(', ')}).`,
+      'Put each series in its own folder, or pass the files of one series only.',
+    );
+  }
+  for (const keyword of ['FrameOfReferenceUID', 'StudyInstanceUID', 'Modality']) {
+    const values = byUid(keyword);
+    if (values.size > 1) {
+      throw new DicomError(
+        'inconsistent-series',
+        `The files of one series disagree on ${keyword} (${[...values].join(', ')}).`,
+        'The series is damaged or mixes acquisitions; export it again from the archive.',
+      );
+    }
+  }
+}
+
+function readSlice(ds: DicomDataset, transferSyntaxUID: string, source: string): SeriesSlice {
+  const sopClassUID = text(ds, 'SOPClassUID');
+  if (ENHANCED_IMAGE_SOP_CLASS_UIDS.has(sopClassUID) || (number(ds, 'NumberOfFrames') ?? 1) > 1) {
+    throw new DicomError(
+      'multiframe-unsupported',
+      `${source} is a multi-frame image (SOP class ${sopClassUID}, ${number(ds, 'NumberOfFrames') ?? 1} frames); only single-frame CT/MR images are read.`,
+      'Convert it to a classic single-frame series first, e.g. with `emf2sf` (dcm4che) or `dcmconv`.',
+    );
+  }
+  const position = numbers(ds, 'ImagePositionPatient');
+  const orientation = numbers(ds, 'ImageOrientationPatient');
+  const spacing = numbers(ds, 'PixelSpacing');
+  const rows = number(ds, 'Rows');
+  const columns = number(ds, 'Columns');
+  if (position?.length !== 3 || orientation?.length !== 6 || spacing?.length !== 2 || !rows || !columns) {
+    throw new DicomError(
+      'missing-geometry',
+      `${source} lacks ImagePositionPatient, ImageOrientationPatient, PixelSpacing, Rows or Columns.`,
+      'Only cross-sectional images with full patient geometry (CT, MR) can be segmented and saved as SEG.',
+    );
+  }
+  const imageOrientationPatient = orientation as Orientation;
+  const imagePositionPatient = position as Vec3;
+  const data = nativeFrameBytes(ds, transferSyntaxUID, 0, source);
+  const values = modalityValuesFromStored({
+    rows,
+    columns,
+    samplesPerPixel: number(ds, 'SamplesPerPixel') ?? 1,
+    photometricInterpretation: text(ds, 'PhotometricInterpretation'),
+    bitsAllocated: number(ds, 'BitsAllocated') ?? 0,
+    bitsStored: number(ds, 'BitsStored') ?? number(ds, 'BitsAllocated') ?? 0,
+    pixelRepresentation: number(ds, 'PixelRepresentation') ?? 0,
+    rescaleSlope: number(ds, 'RescaleSlope'),
+    rescaleIntercept: number(ds, 'RescaleIntercept'),
+    data,
+  });
+  const center = number(ds, 'WindowCenter');
+  const width = number(ds, 'WindowWidth');
+  return {
+    rows,
+    columns,
+    values,
+    modality: text(ds, 'Modality'),
+    photometric: text(ds, 'PhotometricInterpretation') === 'MONOCHROME1' ? 'MONOCHROME1' : 'MONOCHROME2',
+    sopInstanceUID: text(ds, 'SOPInstanceUID'),
+    frame: 0,
+    pixelSpacing: [spacing[0], spacing[1]],
+    imagePositionPatient,
+    imageOrientationPatient,
+    voi: center !== undefined && width !== undefined && width > 0 ? { center, width } : undefined,
+    sopClassUID,
+    instanceNumber: number(ds, 'InstanceNumber'),
+    source,
+    positionAlongNormal: dot(imagePositionPatient, sliceNormal(imageOrientationPatient)),
+  };
+}
+
+function checkGeometry(slices: SeriesSlice[]): SeriesGeometry {
+  const first = slices[0];
+  for (const s of slices) {
+    if (!sameOrientation(s.imageOrientationPatient, first.imageOrientationPatient)) {
+      throw new DicomError(
+        'mixed-orientation',
+        `${s.source} has ImageOrientationPatient ${s.imageOrientationPatient.join('\\')}, ${first.source} has ${first.imageOrientationPatient.join('\\')}.`,
+        'A series must be one stack of parallel slices; separate localisers or other planes into their own folder.',
+      );
+    }
+    if (s.rows !== first.rows || s.columns !== first.columns) {
+      throw new DicomError(
+        'mixed-size',
+        `${s.source} is ${s.rows}x${s.columns} pixels, ${first.source} is ${first.rows}x${first.columns}.`,
+        'All slices of a series must have the same Rows and Columns.',
+      );
+    }
+    if (!sameSpacing(s.pixelSpacing, first.pixelSpacing)) {
+      throw new DicomError(
+        'mixed-pixel-spacing',
+        `${s.source} has PixelSpacing ${s.pixelSpacing.join('\\')} mm, ${first.source} has ${first.pixelSpacing.join('\\')} mm.`,
+        'All slices of a series must have the same PixelSpacing.',
+      );
+    }
+  }
+  return {
+    rows: first.rows,
+    columns: first.columns,
+    pixelSpacing: first.pixelSpacing,
+    orientation: first.imageOrientationPatient,
+    normal: sliceNormal(first.imageOrientationPatient),
+  };
+}

@@ -1,0 +1,51 @@
+import { DicomError } from '../errors.ts';
+
+export const IMPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2';
+export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
+export const DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1.99';
+export const EXPLICIT_VR_BIG_ENDIAN = '1.2.840.10008.1.2.2';
+export const RLE_LOSSLESS = '1.2.840.10008.1.2.5';
+
+/** Names for the error message when a file uses a transfer syntax we cannot decode. */
+const NAMES: Record<string, string> = {
+  [IMPLICIT_VR_LITTLE_ENDIAN]: 'Implicit VR Little Endian',
+  [EXPLICIT_VR_LITTLE_ENDIAN]: 'Explicit VR Little Endian',
+  [DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN]: 'Deflated Explicit VR Little Endian',
+  [EXPLICIT_VR_BIG_ENDIAN]: 'Explicit VR Big Endian (retired)',
+  [RLE_LOSSLESS]: 'RLE Lossless',
+  '1.2.840.10008.1.2.4.50': 'JPEG Baseline (Process 1)',
+  '1.2.840.10008.1.2.4.51': 'JPEG Extended (Process 2 & 4)',
+  '1.2.840.10008.1.2.4.57': 'JPEG Lossless, Non-Hierarchical (Process 14)',
+  '1.2.840.10008.1.2.4.70': 'JPEG Lossless, First-Order Prediction (Process 14 SV1)',
+  '1.2.840.10008.1.2.4.80': 'JPEG-LS Lossless',
+  '1.2.840.10008.1.2.4.81': 'JPEG-LS Near-Lossless',
+  '1.2.840.10008.1.2.4.90': 'JPEG 2000 (Lossless Only)',
+  '1.2.840.10008.1.2.4.91': 'JPEG 2000',
+  '1.2.840.10008.1.2.4.201': 'High-Throughput JPEG 2000 (Lossless Only)',
+  '1.2.840.10008.1.2.4.203': 'High-Throughput JPEG 2000',
+};
+
+export function transferSyntaxName(uid: string): string {
+  return NAMES[uid] ? `${NAMES[uid]} (${uid})` : uid;
+}
+
+/**
+ * Pixel data we can turn into values. dcmjs reads every little-endian syntax and inflates the
+ * deflated one itself; RLE Lossless is decoded in rle.ts. Every other compressed syntax is refused by
+ * name, so the user knows to decompress the series first (e.g. `gdcmconv --raw` or `dcmdjpeg`).
+ */
+export function assertPixelsDecodable(uid: string, source: string): void {
+  if (
+    uid === IMPLICIT_VR_LITTLE_ENDIAN ||
+    uid === EXPLICIT_VR_LITTLE_ENDIAN ||
+    uid === DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN ||
+    uid === RLE_LOSSLESS
+  )
+    return;
+  throw new DicomError(
+    'unsupported-transfer-syntax',
+    `${source}: transfer syntax ${transferSyntaxName(uid)} cannot be decoded here.`,
+    'Supported: Implicit/Explicit VR Little Endian, Deflated Explicit VR Little Endian and RLE Lossless. ' +
+      'Decompress the series first, e.g. with `gdcmconv --raw IN OUT` or `dcmdjpeg IN OUT`.',
+  );
+}

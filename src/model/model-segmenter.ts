@@ -1,0 +1,172 @@
+import type { SliceImage } from '../dicom/slice-image.ts';
+import { ModelError } from '../errors.ts';
+import { type Contract, contractFor } from './contract.ts';
+import {
+  type Embedding,
+  EmbeddingCache,
+  type EmbeddingCacheOptions,
+  embeddingKey,
+} from './embedding-cache.ts';
+import { checkRunOutputs } from './graph-io.ts';
+import { INPUT_SIDE, LOW_RES_SIDE } from './input-frame.ts';
+import type { LoadedModel } from './model-loader.ts';
+import { buildDecoderPrompt } from './prompts.ts';
+import type { Prompt, Segmenter, SegmenterInfo, SegmentOptions, SegmentResult } from './segmenter.ts';
+import type { TensorData } from './session.ts';
+import { checkSlice } from './slice-check.ts';
+import { resolveWindow, windowTo8Bit } from './window.ts';
+
+/** Inputs the runtime knows how to feed the decoder; anything else in a graph is an error at creation. */
+const PROMPT_INPUTS = ['point_coords', 'point_labels', 'mask_input', 'has_mask_input'];
+
+export const DEFAULT_CACHE: EmbeddingCacheOptions = { maxBytes: 256 * 2 ** 20, fp16: false };
+
+export interface ModelSegmenterOptions {
+  /** A cache to share (e.g. between segmenters of one model), or options for a new one. */
+  cache?: EmbeddingCache | EmbeddingCacheOptions;
+}
+
+/**
+ * The Segmenter over an ONNX encoder/decoder pair: slice -> 8-bit window -> contract preprocessing ->
+ * encoder (cached per model, instance, frame and window) -> prompt -> decoder -> contract
+ * postprocessing -> mask on the slice grid.
+ */
+export class ModelSegmenter implements Segmenter {
+  readonly info: SegmenterInfo;
+  readonly cache: EmbeddingCache;
+  private readonly contract: Contract;
+  private readonly pending = new Map<
+    string,
+    Promise<{ embedding: Embedding; timings: Record<string, number> }>
+  >();
+  private encoderChecked = false;
+  private decoderChecked = false;
+
+  constructor(
+    readonly model: LoadedModel,
+    options: ModelSegmenterOptions = {},
+  ) {
+    const { manifest } = model;
+    const encoderOutputs = manifest.graphs.encoder.outputs.map((t) => t.name);
+    for (const input of manifest.graphs.decoder.inputs) {
+      if (!PROMPT_INPUTS.includes(input.name) && !encoderOutputs.includes(input.name)) {
+        throw new ModelError(
+          'graph-io-mismatch',
+          `The decoder takes "${input.name}", which is neither a prompt input nor an encoder output.`,
+          `Decoder inputs must be encoder outputs (${encoderOutputs.join(', ')}) or ${PROMPT_INPUTS.join(', ')}.`,
+        );
+      }
+    }
+    this.contract = contractFor(manifest.contract);
+    this.cache =
+      options.cache instanceof EmbeddingCache
+        ? options.cache
+        : new EmbeddingCache(options.cache ?? DEFAULT_CACHE);
+    this.info = {
+      engine: 'model',
+      label: `${manifest.name} ${manifest.version}`,
+      backend: model.encoder.backend,
+    };
+  }
+
+  async encode(slice: SliceImage, options: SegmentOptions = {}): Promise<void> {
+    await this.encoderOutputs(slice, options);
+  }
+
+  /** The encoder's outputs for this slice and window (cached), e.g. to hand them to another thread. */
+  async encoderOutputs(slice: SliceImage, options: SegmentOptions = {}): Promise<Embedding> {
+    checkSlice(slice);
+    return (await this.embeddingFor(slice, options)).embedding;
+  }
+
+  async segment(slice: SliceImage, prompt: Prompt, options: SegmentOptions = {}): Promise<SegmentResult> {
+    checkSlice(slice);
+    const { rows, columns } = slice;
+    // Prompt errors surface before any expensive work.
+    let t = performance.now();
+    const decoderPrompt = buildDecoderPrompt(prompt, rows, columns, this.contract.toInputFrame(rows, columns));
+    const promptMs = performance.now() - t;
+
+    const { embedding, timings } = await this.embeddingFor(slice, options);
+
+    const feeds: Record<string, TensorData> = {};
+    const { n } = decoderPrompt;
+    const promptFeeds: Record<string, TensorData> = {
+      point_coords: { data: decoderPrompt.pointCoords, dims: [1, n, 2] },
+      point_labels: { data: decoderPrompt.pointLabels, dims: [1, n] },
+      mask_input: { data: decoderPrompt.maskInput, dims: [1, 1, LOW_RES_SIDE, LOW_RES_SIDE] },
+      has_mask_input: { data: decoderPrompt.hasMaskInput, dims: [1] },
+    };
+    for (const input of this.model.manifest.graphs.decoder.inputs) {
+      feeds[input.name] = promptFeeds[input.name] ?? embedding.tensors[input.name];
+    }
+    t = performance.now();
+    const outputs = await this.model.decoder.run(feeds);
+    const decoderMs = performance.now() - t;
+    if (!this.decoderChecked) {
+      checkRunOutputs('decoder', this.model.manifest.graphs.decoder, outputs);
+      this.decoderChecked = true;
+    }
+    const lowResLogits = outputs.low_res_logits.data;
+    t = performance.now();
+    const mask = this.contract.postprocess(lowResLogits, rows, columns);
+    const postprocessMs = performance.now() - t;
+    const iou = outputs.iou_prediction.data[0];
+    return {
+      mask,
+      score: Number.isFinite(iou) ? Math.min(1, Math.max(0, iou)) : 0,
+      lowResLogits: Float32Array.from(lowResLogits),
+      timings: { ...timings, prompt: promptMs, decoder: decoderMs, postprocess: postprocessMs },
+    };
+  }
+
+  async dispose(): Promise<void> {
+    this.cache.clear();
+    await this.model.release();
+  }
+
+  /** The encoder outputs for this slice and window: from the cache, from a run in flight, or a new run. */
+  private async embeddingFor(
+    slice: SliceImage,
+    options: SegmentOptions,
+  ): Promise<{ embedding: Embedding; timings: Record<string, number> }> {
+    const window = resolveWindow(slice, options.window);
+    const key = embeddingKey({
+      // The encoder graph and the contract that prepares its input determine the embedding.
+      modelSha256: `${this.model.manifest.graphs.encoder.sha256}:${this.model.manifest.contract}`,
+      sopInstanceUID: slice.sopInstanceUID,
+      frame: slice.frame,
+      window,
+    });
+    const cached = this.cache.get(key);
+    if (cached) return { embedding: cached, timings: { encoder: 0 } };
+    const inFlight = this.pending.get(key);
+    if (inFlight) return inFlight;
+    const run = (async () => {
+      let t = performance.now();
+      const gray = windowTo8Bit(slice, window);
+      const image = this.contract.prepareImage(gray, slice.rows, slice.columns);
+      const preprocessMs = performance.now() - t;
+      t = performance.now();
+      const outputs = await this.model.encoder.run({
+        image: { data: image, dims: [1, 3, INPUT_SIDE, INPUT_SIDE] },
+      });
+      const encoderMs = performance.now() - t;
+      if (!this.encoderChecked) {
+        checkRunOutputs('encoder', this.model.manifest.graphs.encoder, outputs);
+        this.encoderChecked = true;
+      }
+      const embedding: Embedding = { tensors: {} };
+      for (const spec of this.model.manifest.graphs.encoder.outputs)
+        embedding.tensors[spec.name] = outputs[spec.name];
+      this.cache.set(key, embedding);
+      return { embedding, timings: { preprocess: preprocessMs, encoder: encoderMs } };
+    })();
+    this.pending.set(key, run);
+    try {
+      return await run;
+    } finally {
+      this.pending.delete(key);
+    }
+  }
+}

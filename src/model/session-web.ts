@@ -1,0 +1,93 @@
+/**
+ * Sessions on onnxruntime-web: WebGPU when the platform offers an adapter, else WebAssembly, threaded
+ * when threads are possible (a cross-origin isolated page, or Node). Bare `onnxruntime-web` resolves to
+ * the browser bundle in a browser and to the wasm-only Node bundle in Node, so this file serves both.
+ */
+import * as ort from 'onnxruntime-web';
+import { createOrtSession, type SessionFactory } from './session.ts';
+
+export interface WebSessionOptions {
+  /** Try WebGPU first (default true). The decoder is small; some pages may prefer wasm for it. */
+  webgpu?: boolean;
+  /** wasm threads; default: min(4, hardwareConcurrency) when threads are possible, else 1. */
+  numThreads?: number;
+  /** Where the ort-wasm*.wasm/.mjs files are served from, when not beside the bundle. */
+  wasmPaths?: string;
+}
+
+export interface WebBackendChoice {
+  executionProvider: 'webgpu' | 'wasm';
+  numThreads: number;
+  /** For the user, e.g. 'onnxruntime-web webgpu' or 'onnxruntime-web wasm (1 thread: page not cross-origin isolated)'. */
+  description: string;
+}
+
+interface Platform {
+  isNode: boolean;
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  gpu?: { requestAdapter(): Promise<unknown> };
+}
+
+function platform(): Platform {
+  const g = globalThis as {
+    process?: { versions?: { node?: string } };
+    crossOriginIsolated?: boolean;
+    navigator?: { hardwareConcurrency?: number; gpu?: Platform['gpu'] };
+  };
+  const isNode = typeof g.process?.versions?.node === 'string';
+  return {
+    isNode,
+    crossOriginIsolated: g.crossOriginIsolated === true,
+    hardwareConcurrency: g.navigator?.hardwareConcurrency ?? 2,
+    gpu: isNode ? undefined : g.navigator?.gpu,
+  };
+}
+
+/** Decides the execution provider and thread count for this platform (and says why, for the user). */
+export async function chooseWebBackend(
+  options: WebSessionOptions = {},
+  p: Platform = platform(),
+): Promise<WebBackendChoice> {
+  const threadsPossible = p.isNode || p.crossOriginIsolated;
+  const numThreads = threadsPossible
+    ? Math.max(1, options.numThreads ?? Math.min(4, p.hardwareConcurrency))
+    : 1;
+  if (options.webgpu !== false && p.gpu) {
+    let adapter: unknown = null;
+    try {
+      adapter = await p.gpu.requestAdapter();
+    } catch {
+      adapter = null;
+    }
+    if (adapter) return { executionProvider: 'webgpu', numThreads, description: 'onnxruntime-web webgpu' };
+  }
+  const why = threadsPossible ? '' : ': page not cross-origin isolated';
+  return {
+    executionProvider: 'wasm',
+    numThreads,
+    description: `onnxruntime-web wasm (${numThreads} thread${numThreads === 1 ? '' : 's'}${why})`,
+  };
+}
+
+/**
+ * A SessionFactory on onnxruntime-web. onnxruntime-web reads `env.wasm` once, when its first session
+ * starts, so the thread count is set here, before any session exists, and explicitly (its default is 1
+ * thread on a 2-core machine).
+ */
+export async function webSessionFactory(
+  options: WebSessionOptions = {},
+): Promise<{ factory: SessionFactory; choice: WebBackendChoice }> {
+  const choice = await chooseWebBackend(options);
+  ort.env.wasm.numThreads = choice.numThreads;
+  if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
+  const factory: SessionFactory = (graph, role) =>
+    createOrtSession(
+      ort,
+      graph,
+      role,
+      { executionProviders: [choice.executionProvider], graphOptimizationLevel: 'all' },
+      choice.description,
+    );
+  return { factory, choice };
+}

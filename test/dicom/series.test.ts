@@ -1,0 +1,217 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encodeDicom, parseDicom } from '../../src/dicom/dataset.ts';
+import { readSeries } from '../../src/dicom/series.ts';
+import { readDicomFile, readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
+import { DicomError } from '../../src/errors.ts';
+import { missingTools, SHARED_DATA } from '../helpers/tools.ts';
+import { asFiles, smallCtSpec } from './synthetic.ts';
+import { python } from './validators.ts';
+
+function dicomError(run: () => unknown): DicomError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DicomError);
+    return error as DicomError;
+  }
+  throw new Error('expected a DicomError, got none');
+}
+
+describe('readSeries on synthetic series', () => {
+  it('sorts by position along the normal, not by file order or InstanceNumber', () => {
+    const files = asFiles(smallCtSpec()).reverse();
+    const series = readSeries(files);
+    expect(series.slices.map((s) => s.source)).toEqual([
+      'slice0.dcm',
+      'slice1.dcm',
+      'slice2.dcm',
+      'slice3.dcm',
+    ]);
+    expect(series.geometry.spacingBetweenSlices).toBeCloseTo(2.5, 6);
+    expect(series.warnings).toEqual([]);
+    // Modality values survive writing and reading.
+    expect(series.slices[2].values[5]).toBe(-1000 + 35 + 200);
+    expect(series.slices[0].pixelSpacing).toEqual([0.8, 0.7]);
+  });
+
+  it('sorts a stack whose normal points against increasing z (feet-first style orientation)', () => {
+    const spec = smallCtSpec();
+    spec.geometry.orientation = [1, 0, 0, 0, -1, 0]; // normal (0,0,-1)
+    spec.geometry.positions = [0, 1, 2, 3].map((k) => [0, 0, 10 + 2 * k] as [number, number, number]);
+    const series = readSeries(asFiles(spec));
+    expect(series.slices.map((s) => s.imagePositionPatient[2])).toEqual([16, 14, 12, 10]);
+  });
+
+  it('warns about a gap and about irregular spacing, with the numbers', () => {
+    const gap = smallCtSpec();
+    gap.geometry.positions = [0, 2.5, 5, 12.5].map((z) => [0, 0, z] as [number, number, number]);
+    expect(readSeries(asFiles(gap)).warnings).toEqual([
+      expect.stringContaining('gap of 7.500 mm between slices 2 and 3'),
+    ]);
+    const uneven = smallCtSpec();
+    uneven.geometry.positions = [0, 2.5, 5.4, 7.9].map((z) => [0, 0, z] as [number, number, number]);
+    expect(readSeries(asFiles(uneven)).warnings).toEqual([
+      expect.stringContaining('steps range from 2.500 to 2.900 mm'),
+    ]);
+  });
+
+  it('refuses a duplicate slice position', () => {
+    const spec = smallCtSpec();
+    spec.geometry.positions[2] = spec.geometry.positions[1];
+    expect(dicomError(() => readSeries(asFiles(spec))).code).toBe('duplicate-slice-position');
+  });
+
+  it('refuses mixed orientations, sizes and pixel spacings', () => {
+    const base = asFiles(smallCtSpec());
+    const tilted = smallCtSpec({ sopInstanceUIDs: ['2.25.1', '2.25.2', '2.25.3', '2.25.4'] });
+    tilted.geometry.orientation = [1, 0, 0, 0, 0.8, 0.6];
+    expect(dicomError(() => readSeries([...base.slice(0, 2), asFiles(tilted, 'tilted')[3]])).code).toBe(
+      'mixed-orientation',
+    );
+    const bigger = smallCtSpec({}, 4, 10, 16);
+    expect(dicomError(() => readSeries([...base.slice(0, 2), asFiles(bigger, 'big')[3]])).code).toBe(
+      'mixed-size',
+    );
+    const spaced = smallCtSpec();
+    spaced.geometry.pixelSpacing = [0.9, 0.7];
+    expect(dicomError(() => readSeries([...base.slice(0, 2), asFiles(spaced, 'sp')[3]])).code).toBe(
+      'mixed-pixel-spacing',
+    );
+  });
+
+  it('refuses files from two series', () => {
+    const other = asFiles(smallCtSpec({ seriesInstanceUID: '2.25.99' }), 'other');
+    expect(dicomError(() => readSeries([...asFiles(smallCtSpec()).slice(0, 2), other[3]])).code).toBe(
+      'multiple-series',
+    );
+  });
+
+  it('gives typed errors for non-DICOM bytes and truncated files', () => {
+    const text = new TextEncoder().encode('hello, this is not a DICOM file at all'.repeat(10));
+    expect(dicomError(() => readSeries([{ name: 'notes.txt', bytes: text }])).code).toBe('not-dicom');
+    const [first] = asFiles(smallCtSpec());
+    const bytes = first.bytes as Uint8Array;
+    for (const keep of [200, 600, bytes.length - 50]) {
+      const error = dicomError(() => readSeries([{ name: 'cut.dcm', bytes: bytes.slice(0, keep) }]));
+      expect(['corrupt-dicom', 'truncated-dicom', 'missing-geometry']).toContain(error.code);
+      expect(error.message).toContain('cut.dcm');
+    }
+  });
+
+  it('refuses enhanced multi-frame images clearly', () => {
+    const [first] = asFiles(smallCtSpec());
+    const { dataset } = parseDicom(first.bytes, 'x');
+    dataset.SOPClassUID = '1.2.840.10008.5.1.4.1.1.4.1';
+    dataset.NumberOfFrames = 2;
+    const error = dicomError(() => readSeries([{ name: 'enhanced.dcm', bytes: encodeDicom(dataset) }]));
+    expect(error.code).toBe('multiframe-unsupported');
+    expect(error.message).toContain('1.2.840.10008.5.1.4.1.1.4.1');
+  });
+
+  it('reads MONOCHROME1 as a flag and applies slope and intercept', () => {
+    const spec = smallCtSpec();
+    const series = readSeries(
+      asFiles({
+        ...spec,
+        values: undefined,
+        stored: {
+          data: spec.values!.map((v) => Int16Array.from(v, (x) => (x + 1000) / 1)),
+          slope: 0.5,
+          intercept: -20,
+        },
+      }),
+    );
+    expect(series.slices[0].values[3]).toBeCloseTo(21 * 0.5 - 20, 5);
+    const [first] = asFiles(spec);
+    const { dataset } = parseDicom(first.bytes, 'x');
+    dataset.PhotometricInterpretation = 'MONOCHROME1';
+    const mono1 = readSeries([{ name: 'm1.dcm', bytes: encodeDicom(dataset) }]);
+    expect(mono1.slices[0].photometric).toBe('MONOCHROME1');
+    expect(mono1.slices[0].values[0]).toBe(-1000);
+  });
+});
+
+const missingShared = missingTools({ paths: [SHARED_DATA] });
+describe.skipIf(missingShared)('readSeries on ../shared/data', () => {
+  it('orders mr-adc by position although its file names do not follow it', () => {
+    const series = readSeriesFromDirectory(join(SHARED_DATA, 'mr-adc'));
+    expect(series.slices).toHaveLength(20);
+    const along = series.slices.map((s) => s.positionAlongNormal);
+    expect(along).toEqual([...along].sort((a, b) => a - b));
+    const names = series.slices.map((s) => s.source.split('/').pop());
+    expect(names).not.toEqual([...names].sort());
+    expect(series.geometry.spacingBetweenSlices).toBeCloseTo(3, 2);
+    expect(series.warnings).toEqual([]);
+  });
+
+  it.each(['ct-3slice', 'ct-23x38x3', 'ct-24x38x3', 'pydicom-ct5n'])(
+    'reads %s (implicit/explicit VR)',
+    (name) => {
+      const series = readSeriesFromDirectory(join(SHARED_DATA, name));
+      expect(series.modality).toBe('CT');
+      expect(series.slices.length).toBe(readdirSync(join(SHARED_DATA, name)).length);
+      expect(series.frameOfReferenceUID).not.toBe('');
+    },
+  );
+
+  it('reads ct-3slice in HU: air near -1000 and signed values', () => {
+    const series = readSeriesFromDirectory(join(SHARED_DATA, 'ct-3slice'));
+    const values = series.slices[1].values;
+    expect(values.reduce((a, b) => Math.min(a, b))).toBeLessThan(-900);
+    expect(values.reduce((a, b) => Math.max(a, b))).toBeGreaterThan(200);
+  });
+});
+
+const missingPydicom = missingTools({ python: ['pydicom', 'numpy'], paths: [SHARED_DATA] });
+describe.skipIf(missingPydicom)('compressed transfer syntaxes (files made by pydicom)', () => {
+  const CONVERT = `
+import sys, pydicom
+from pydicom.uid import RLELossless, DeflatedExplicitVRLittleEndian, JPEGBaseline8Bit
+from pydicom.encaps import encapsulate
+src, out, kind = sys.argv[1:4]
+ds = pydicom.dcmread(src)
+if kind == 'rle':
+    ds.compress(RLELossless)
+elif kind == 'deflate':
+    ds.file_meta.TransferSyntaxUID = DeflatedExplicitVRLittleEndian
+    ds.is_implicit_VR = False
+    ds.is_little_endian = True
+else:
+    ds.PixelData = encapsulate([b'\\xff\\xd8\\xff\\xd9'])
+    ds['PixelData'].is_undefined_length = True
+    ds['PixelData'].VR = 'OB'
+    ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+    ds.is_implicit_VR = False
+    ds.is_little_endian = True
+ds.save_as(out, write_like_original=False)
+`;
+  const dir = mkdtempSync(join(tmpdir(), 'ts-'));
+  const source = join(SHARED_DATA, 'ct-23x38x3', 'IMG0002.dcm');
+  const plain = readSeries([readDicomFile(source)]).slices[0].values;
+
+  it.each(['rle', 'deflate'])('decodes %s to the same values as the uncompressed file', (kind) => {
+    const out = join(dir, `${kind}.dcm`);
+    python(CONVERT, [source, out, kind]);
+    const { transferSyntaxUID } = parseDicom(readDicomFile(out).bytes, out);
+    expect(transferSyntaxUID).toBe(kind === 'rle' ? '1.2.840.10008.1.2.5' : '1.2.840.10008.1.2.1.99');
+    expect(readSeries([readDicomFile(out)]).slices[0].values).toEqual(plain);
+  });
+
+  it('refuses JPEG Baseline naming the transfer syntax', () => {
+    const out = join(dir, 'jpeg.dcm');
+    python(CONVERT, [source, out, 'jpeg']);
+    const error = dicomError(() => readSeries([readDicomFile(out)]));
+    expect(error.code).toBe('unsupported-transfer-syntax');
+    expect(error.message).toContain('JPEG Baseline (Process 1) (1.2.840.10008.1.2.4.50)');
+  });
+});
+
+it('writes nothing: reading never creates files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ro-'));
+  writeFileSync(join(dir, 'bad.dcm'), 'not dicom');
+  expect(() => readSeriesFromDirectory(dir)).toThrow(DicomError);
+  expect(readdirSync(dir)).toEqual(['bad.dcm']);
+});
