@@ -3,6 +3,8 @@
  * per box (prompt tensors + logits -> mask on the slice grid, target <= 15 ms) and per slice
  * (8-bit window + the contract's image preprocessing, paid once per slice before the encoder).
  */
+
+import { loadavg } from 'node:os';
 import type { SliceImage } from '../src/dicom/slice-image.ts';
 import { contractFor } from '../src/model/contract.ts';
 import type { ContractName } from '../src/model/manifest.ts';
@@ -54,6 +56,7 @@ function time(runs: number, fn: () => void): number[] {
 }
 
 export default async function (): Promise<BenchReport> {
+  const loadBefore = loadavg()[0];
   const slice = syntheticSlice();
   const logits = syntheticLogits();
   const rows: BenchReport['rows'] = [];
@@ -97,6 +100,7 @@ export default async function (): Promise<BenchReport> {
     columns: ['contract', 'stage', 'runs', 'p50_ms', 'p95_ms'],
     rows,
     notes: [
+      `1-minute load average ${loadBefore.toFixed(1)} before and ${loadavg()[0].toFixed(1)} after the run (2 cores, shared with other work: a load above 2 inflates every time).`,
       'Target: per-box pre + post <= 15 ms on this 2-core machine (the decoder run itself is in decoder-latency).',
       'Per box: box -> prompt tensors in the 1024 frame, then low-res logits [256x256] -> mask [512x512] (sam: 256->1024, crop, ->512 composed into one separable pass per axis; medsam: sigmoid, ->512).',
       'Per slice: modality values -> 8-bit window -> [1,3,1024,1024] float input; paid once per slice, before the encoder.',

@@ -4,6 +4,8 @@
  * cache insertion), as a share of the encoder run. Full-size ViT-B random-weight encoder on
  * onnxruntime-node, 512 x 512 CT slice. Target: overhead <= 10% of the encoder run.
  */
+
+import { loadavg } from 'node:os';
 import type { SliceImage } from '../src/dicom/slice-image.ts';
 import { loadModelFolder } from '../src/model/model-folder-node.ts';
 import { ModelSegmenter } from '../src/model/model-segmenter.ts';
@@ -38,20 +40,17 @@ function ctSlice(uid: string): SliceImage {
 function timed(session: ModelSession, sink: number[]): ModelSession {
   return {
     ...session,
-    inputs: session.inputs,
-    outputs: session.outputs,
-    backend: session.backend,
     run: async (feeds) => {
       const t = performance.now();
       const out = await session.run(feeds);
       sink.push(performance.now() - t);
       return out;
     },
-    release: () => session.release(),
   };
 }
 
 export default async function (): Promise<BenchReport> {
+  const loadBefore = loadavg()[0];
   const folder = vitBModelFolder('robust');
   const model = await loadModelFolder(folder);
   const encoderTimes: number[] = [];
@@ -87,6 +86,7 @@ export default async function (): Promise<BenchReport> {
       },
     ],
     notes: [
+      `1-minute load average ${loadBefore.toFixed(1)} before and ${loadavg()[0].toFixed(1)} after the run (2 cores, shared with other work: a load above 2 inflates every time).`,
       `Model folder: ${folder} (${model.manifest.provenance.config}, encoder ${(model.manifest.graphs.encoder.bytes / 1e6).toFixed(0)} MB, contract ${model.manifest.contract}); made by bench/vit-b-model.ts with export/ (random weights), never committed.`,
       'Overhead = encode() wall time - encoder session run: 8-bit window, contract preprocessing (512 -> 1024 antialiased resize, normalisation, padding), output shape checks, embedding cache insertion. Each run is a new slice (cache miss); one warm-up run first.',
       'Target: overhead <= 10% of the encoder run. onnxruntime-web wasm encoder runs (15-25 s each here) are not repeated here: the overhead does not depend on the backend.',

@@ -54,6 +54,7 @@ def machine() -> dict:
         "torch": torch.__version__,
         "onnx": onnx.__version__,
         "blas": blas,
+        "loadAverage1m": round(os.getloadavg()[0], 2),  # other work on the machine slows the timings
         "date": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
     }
 
@@ -161,7 +162,8 @@ def markdown(report: dict) -> str:
         "# Export sizes and times (ViT-B, random weights)",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores (torch threads {m['torchThreads']}), Python {m['python']}, "
-        f"torch {m['torch']}, onnx {m['onnx']}, BLAS {m['blas']}; run {m['date']}.",
+        f"torch {m['torch']}, onnx {m['onnx']}, BLAS {m['blas']}; run {m['date']}"
+        + (f", load average {m['loadAverage1m']} at start (shared machine: times are upper bounds)." if "loadAverage1m" in m else "."),
         "",
         "Reproduce: `npm run export -- bench-sizes` (writes the model folders to out/bench-models/, git-ignored).",
         "",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,15 +62,15 @@ def load_checkpoint(path: str | Path, trust_pickle: bool = False) -> Checkpoint:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=not trust_pickle)
     except pickle.UnpicklingError as err:
-        raise ExportError(
-            f"{path} holds Python objects besides tensors, which are not loaded by default ({err})",
-            "if you trust where the file came from, add --trust-pickle",
-        ) from err
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as err:
-        raise ExportError(
-            f"{path} is not a readable PyTorch checkpoint ({type(err).__name__}: {err})",
-            "the file may be truncated or not a .pth file: download it again and compare its sha256",
-        ) from err
+        if "Unsupported class" in str(err):
+            raise ExportError(
+                f"{path} holds Python objects besides tensors ({str(err).rsplit(':', 1)[-1].strip()}), which are not "
+                "loaded by default",
+                "if you trust where the file came from, add --trust-pickle",
+            ) from err
+        raise _unreadable(path, err) from err
+    except Exception as err:  # torch raises many kinds on a truncated or foreign file
+        raise _unreadable(path, err) from err
     if isinstance(obj, dict):
         for key in WRAPPER_KEYS:
             if isinstance(obj.get(key), dict) and obj[key] and all(
@@ -99,10 +98,26 @@ def load_checkpoint(path: str | Path, trust_pickle: bool = False) -> Checkpoint:
     return Checkpoint(path, file_sha256(path), state, notes)
 
 
+def _unreadable(path: Path, err: Exception) -> ExportError:
+    detail = str(err).rsplit("WeightsUnpickler error:", 1)[-1].strip()
+    return ExportError(
+        f"{path} is not a readable PyTorch checkpoint ({type(err).__name__}: {detail})",
+        "the file may be truncated or not a .pth file: download it again and compare its sha256",
+    )
+
+
 def detect_config(state: dict[str, torch.Tensor], where: str) -> ModelConfig:
     weight = state.get("image_encoder.patch_embed.proj.weight")
     if weight is None:
-        raise ExportError(f"{where} has no image_encoder.patch_embed.proj.weight", "is this a full SAM-family checkpoint?")
+        decoder_only = all(k.startswith("mask_decoder.") for k in state) or "transformer.layers.0.norm1.weight" in state
+        raise ExportError(
+            f"{where} has no image encoder (no image_encoder.patch_embed.proj.weight)"
+            + (": it holds only a mask decoder" if decoder_only else ""),
+            "a decoder-only checkpoint needs encoders: `fuse --medsam medsam_vit_b.pth --robustsam "
+            "robustsam_checkpoint_b.pth --decoder <this file> --out fused.pth`, then export fused.pth"
+            if decoder_only
+            else "pass a full SAM-family checkpoint (SAM ViT-B key layout)",
+        )
     for cfg in CONFIGS.values():
         if weight.shape[0] == cfg.encoder_dim:
             return cfg

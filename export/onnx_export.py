@@ -52,9 +52,27 @@ def export_graph(module: torch.nn.Module, spec: dict, path: Path) -> onnx.ModelP
             do_constant_folding=True,
         )
     proto = onnx.load_from_string(buffer.getvalue())
+    declare_io_shapes(proto, spec)
     onnx.checker.check_model(proto)
     path.write_bytes(proto.SerializeToString())
     return proto
+
+
+def declare_io_shapes(proto: onnx.ModelProto, spec: dict) -> None:
+    """Write the contract's shapes onto the graph's inputs and outputs. The tracer loses static output
+    shapes behind reshapes (they come out as symbolic dims); every one of them is static except "N"."""
+    for values, items in ((proto.graph.input, spec["inputs"]), (proto.graph.output, spec["outputs"])):
+        by_name = {item["name"]: item for item in items}
+        for value in values:
+            dims = value.type.tensor_type.shape.dim
+            wanted = by_name[value.name]["shape"]
+            del dims[:]
+            for size in wanted:
+                dim = dims.add()
+                if isinstance(size, str):
+                    dim.dim_param = size
+                else:
+                    dim.dim_value = size
 
 
 def store_weights_fp16(proto: onnx.ModelProto) -> onnx.ModelProto:

@@ -27,7 +27,11 @@ def dft_cos_sin(n: int, columns: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 class DftPlan(nn.Module):
-    """Constant matrices for one spatial size (H, W). Non-persistent: never part of a state_dict."""
+    """Constant matrices for one spatial size (H, W). Non-persistent: never part of a state_dict.
+
+    (A Cooley-Tukey factorisation along H was tried: 2.4x fewer multiply-adds, but onnxruntime runs the
+    resulting batches of 16x16 products no faster than these plain products, plus the twiddle passes.)
+    """
 
     def __init__(self, h: int, w: int) -> None:
         super().__init__()
@@ -44,7 +48,7 @@ class DftPlan(nn.Module):
             "sin_h": sin_h,
             "cos_w": cos_w,  # [W, W/2+1]
             "sin_w": sin_w,
-            "inv_cos_w": scale * cos_w.T,  # [W/2+1, W], weights and 1/(HW) folded in
+            "inv_cos_w": scale * cos_w.T,  # [W/2+1, W], Hermitian weights and 1/(HW) folded in
             "inv_sin_w": scale * sin_w.T,
         }.items():
             self.register_buffer(name, value.to(torch.float32), persistent=False)

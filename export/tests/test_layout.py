@@ -122,3 +122,11 @@ def test_pickled_objects_need_trust(tmp_path, tiny_sam):
         load_checkpoint(path)
     assert "--trust-pickle" in err.value.hint
     assert load_checkpoint(path, trust_pickle=True).state
+
+
+def test_decoder_only_file_points_to_fuse(tmp_path, tiny_robust):
+    path = tmp_path / "decoder.pth"
+    torch.save({k: v for k, v in tiny_robust.state_dict().items() if k.startswith("mask_decoder.")}, path)
+    with pytest.raises(ExportError) as err:
+        model_state(load_checkpoint(path), None)
+    assert "only a mask decoder" in str(err.value) and "--decoder" in err.value.hint

@@ -1,7 +1,8 @@
 /**
  * Vite plugin (Node side) that serves the viewer's local data from its own origin, for the dev server
  * and `vite preview` alike:
- *   /samples/index.json  every folder under the samples root that holds .dcm files, with its files
+ *   /samples/index.json  every folder under the samples root that holds DICOM images (.dcm), with its
+ *                        files and the SEG objects beside it (`<folder>*.seg.dcm` in the parent folder)
  *   /samples/<path>      those files
  *   /models/index.json   every model folder (a folder with model.json) under the models root
  *   /models/<path>       model.json and the graphs
@@ -21,7 +22,11 @@ export interface LocalDataRoots {
 interface SeriesEntry {
   id: string;
   files: string[];
+  /** SEG objects for this series, as paths relative to the samples root. */
+  segs: string[];
 }
+
+const isSegName = (name: string) => name.toLowerCase().endsWith('.seg.dcm');
 
 function walk(dir: string, visit: (dir: string, files: string[]) => void, depth = 0): void {
   if (depth > 6 || !existsSync(dir)) return;
@@ -36,8 +41,18 @@ function walk(dir: string, visit: (dir: string, files: string[]) => void, depth 
 export function listSeries(root: string): SeriesEntry[] {
   const series: SeriesEntry[] = [];
   walk(root, (dir, files) => {
-    const dicom = files.filter((f) => f.toLowerCase().endsWith('.dcm'));
-    if (dicom.length > 0) series.push({ id: relative(root, dir).split(sep).join('/') || '.', files: dicom });
+    const dicom = files.filter((f) => f.toLowerCase().endsWith('.dcm') && !isSegName(f));
+    if (dicom.length === 0) return;
+    const id = relative(root, dir).split(sep).join('/') || '.';
+    const parent = resolve(dir, '..');
+    const folder = dir.split(sep).pop() ?? '';
+    const segs =
+      id === '.'
+        ? files.filter(isSegName)
+        : readdirSync(parent)
+            .filter((f) => isSegName(f) && f.startsWith(folder))
+            .map((f) => relative(root, join(parent, f)).split(sep).join('/'));
+    series.push({ id, files: dicom, segs });
   });
   return series;
 }

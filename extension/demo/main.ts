@@ -10,6 +10,7 @@ import {
   imageLoader,
   RenderingEngine,
   type Types,
+  utilities as csUtilities,
 } from '@cornerstonejs/core';
 import { init as dicomLoaderInit, wadouri } from '@cornerstonejs/dicom-image-loader';
 import {
@@ -104,7 +105,7 @@ async function loadSeriesFiles(
   const series = readSeries(files.map((f) => ({ name: f.name, bytes: f.bytes })));
   const byName = new Map(files.map((f) => [f.name, f]));
   const sliceSources = new Set(series.slices.map((s) => s.source));
-  const segFiles = files.filter((f) => !sliceSources.has(f.name));
+  const segFiles = files.filter((f) => !sliceSources.has(f.name) && isSeg(f));
   const imageIds = series.slices.map((s) => wadouri.fileManager.add(new Blob([byName.get(s.source)!.bytes])));
   await Promise.all(imageIds.map((id) => imageLoader.loadAndCacheImage(id)));
 
@@ -122,14 +123,14 @@ async function loadSeriesFiles(
       segmentationId,
       representation: {
         type: ToolsEnums.SegmentationRepresentations.Labelmap,
-        data: { imageIds: labelmaps.map((image) => image.imageId) },
+        data: { imageIds: labelmaps.map((image) => image.imageId), referencedImageIds: imageIds },
       },
       config: { label: `RobustMedSAM ${series.seriesDescription}`.trim() },
     },
   ]);
   await segmentation.addLabelmapRepresentationToViewport(VIEWPORT_ID, [{ segmentationId }]);
   segmentation.activeSegmentation.setActiveSegmentation(VIEWPORT_ID, segmentationId);
-  return { name, series, imageIds, files, segFiles: segFiles.filter((f) => f.name.toLowerCase().endsWith('.dcm')), segmentationId };
+  return { name, series, imageIds, files, segFiles, segmentationId };
 }
 
 function renderToolbar(state: ViewerState, toolGroup: ToolsTypes.IToolGroup): void {
@@ -303,6 +304,10 @@ async function main(): Promise<void> {
     customizations: { ...DEFAULT_CUSTOMIZATIONS },
   });
   const { session } = state.extension;
+  let lastPreview: unknown = null;
+  session.controller.addEventListener('preview', (e) => {
+    lastPreview = (e as CustomEvent).detail;
+  });
   session.addToolTo(toolGroup);
   renderToolbar(state, toolGroup);
   bindKeys(state);
@@ -332,9 +337,35 @@ async function main(): Promise<void> {
     document.body.dataset.seriesLoaded = String(Date.now());
   };
 
+  // Opened or dropped files may hold the series' SEG objects too: they are shown on it.
+  const openSeriesWithSegs = async (name: string, files: Array<{ name: string; bytes: ArrayBuffer }>) => {
+    references = [];
+    referenceButton.hidden = true;
+    await openSeries(name, files);
+    for (const seg of state.loaded?.segFiles ?? []) {
+      await state.extension
+        .getCommandsModule()
+        .actions.robustmedsamLoadSeg({ bytes: new Uint8Array(seg.bytes), name: seg.name });
+    }
+  };
+
   // Bundled samples, served by the viewer itself.
   const seriesSelect = $('series-select') as HTMLSelectElement;
-  const index = await fetchJson<{ series: Array<{ id: string; files: string[] }> }>('./samples/index.json');
+  const index = await fetchJson<{ series: Array<{ id: string; files: string[]; segs: string[] }> }>(
+    './samples/index.json',
+  );
+  const referenceButton = $('load-reference') as HTMLButtonElement;
+  let references: string[] = [];
+  referenceButton.addEventListener('click', async () => {
+    try {
+      for (const path of references) {
+        const bytes = new Uint8Array(await (await fetch(`./samples/${path}`)).arrayBuffer());
+        await state.extension.getCommandsModule().actions.robustmedsamLoadSeg({ bytes, name: path });
+      }
+    } catch (error) {
+      setMessage(describeError(error), true);
+    }
+  });
   seriesSelect.append(new Option('— choose a bundled series —', ''));
   for (const s of index?.series ?? []) seriesSelect.append(new Option(`${s.id} (${s.files.length} files)`, s.id));
   seriesSelect.addEventListener('change', async () => {
@@ -348,6 +379,9 @@ async function main(): Promise<void> {
         })),
       );
       await openSeries(entry.id, files);
+      references = entry.segs;
+      referenceButton.hidden = references.length === 0;
+      referenceButton.textContent = `Load reference SEG (${references.map((r) => r.split('/').pop()).join(', ')})`;
     } catch (error) {
       setMessage(describeError(error), true);
     }
@@ -361,7 +395,7 @@ async function main(): Promise<void> {
   fileInput.addEventListener('change', async () => {
     if (!fileInput.files?.length) return;
     try {
-      await openSeries(`${fileInput.files.length} opened files`, await readFiles(fileInput.files));
+      await openSeriesWithSegs(`${fileInput.files.length} opened files`, await readFiles(fileInput.files));
     } catch (error) {
       setMessage(describeError(error), true);
     }
@@ -381,9 +415,11 @@ async function main(): Promise<void> {
     try {
       // A single SEG dropped on a displayed series is loaded onto it; anything else opens as a series.
       if (files.length === 1 && state.loaded && isSeg(files[0])) {
-        await state.extension.getCommandsModule().actions.robustmedsamLoadSeg({ bytes: new Uint8Array(files[0].bytes) });
+        await state.extension
+          .getCommandsModule()
+          .actions.robustmedsamLoadSeg({ bytes: new Uint8Array(files[0].bytes), name: files[0].name });
       } else {
-        await openSeries(`${files.length} dropped files`, files);
+        await openSeriesWithSegs(`${files.length} dropped files`, files);
       }
     } catch (error) {
       setMessage(describeError(error), true);
@@ -400,6 +436,8 @@ async function main(): Promise<void> {
       await session.loadEngine(engineSelect.value || null);
       setMessage('');
     } catch (error) {
+      $('status-engine').textContent = 'Engine: not loaded';
+      $('engine-badge').textContent = 'no engine';
       setMessage(describeError(error), true);
     }
   };
@@ -430,6 +468,25 @@ async function main(): Promise<void> {
     state,
     cache,
     segmentation,
+    /**
+     * Voxels of one label value over the whole series as bits (slice-major, pixel i -> bit i % 8 of
+     * byte i / 8), base64: one cheap call instead of an array of numbers per slice.
+     */
+    labelVolumeBits(label: number): string {
+      const loaded = state.loaded!;
+      const pixels = loaded.series.geometry.rows * loaded.series.geometry.columns;
+      const bits = new Uint8Array(Math.ceil((loaded.imageIds.length * pixels) / 8));
+      loaded.imageIds.forEach((imageId, z) => {
+        const ids = segmentation.getLabelmapImageIdsForImageId(imageId, loaded.segmentationId);
+        const values = cache.getImage(ids[0])!.voxelManager!.getScalarData() as ArrayLike<number>;
+        for (let i = 0; i < pixels; i++) {
+          if (values[i] === label) bits[(z * pixels + i) >> 3] |= 1 << ((z * pixels + i) & 7);
+        }
+      });
+      let binary = '';
+      for (let i = 0; i < bits.length; i += 0x8000) binary += String.fromCharCode(...bits.subarray(i, i + 0x8000));
+      return btoa(binary);
+    },
     labelmapSlice(index: number): number[] {
       const loaded = state.loaded!;
       const ids = segmentation.getLabelmapImageIdsForImageId(loaded.imageIds[index], loaded.segmentationId);
@@ -437,6 +494,14 @@ async function main(): Promise<void> {
     },
     currentIndex: () => viewport.getCurrentImageIdIndex(),
     timings: () => session.timings,
+    lastPreview: () => lastPreview,
+    /** Page (client) coordinates of image pixel (x = column, y = row) on the slice shown. */
+    imageToClient(x: number, y: number): [number, number] {
+      const world = csUtilities.imageToWorldCoords(viewport.getCurrentImageId(), [x, y]);
+      const [cx, cy] = viewport.worldToCanvas(world!);
+      const rect = viewport.canvas.getBoundingClientRect();
+      return [rect.left + cx, rect.top + cy];
+    },
   };
 
   await loadEngine();

@@ -77,8 +77,8 @@ export function createSegHost(state: ViewerState, ui: { setMessage(text: string,
       ui.setMessage(`Exported ${segmentsWritten} segments as ${mode} SEG (${Math.round(bytes.byteLength / 1024)} kB).`);
       return bytes;
     },
-    async loadSeg(_session, bytes) {
-      if (bytes) return load(bytes, 'dropped SEG');
+    async loadSeg(_session, file) {
+      if (file) return load(file.bytes, file.name);
       const input = document.getElementById('seg-input') as HTMLInputElement;
       await new Promise<void>((resolve, reject) => {
         input.onchange = async () => {

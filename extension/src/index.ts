@@ -19,7 +19,7 @@ export interface SegHost {
   /** Writes the active segmentation as DICOM SEG bytes and hands them to the user (download, store). */
   exportSeg(session: RobustMedSamSession, mode: RobustMedSamCustomizations['exportMode']): Promise<Uint8Array>;
   /** Asks the user for a SEG (or takes the one given) and loads it onto the displayed series. */
-  loadSeg(session: RobustMedSamSession, bytes?: Uint8Array): Promise<void>;
+  loadSeg(session: RobustMedSamSession, file?: { bytes: Uint8Array; name: string }): Promise<void>;
 }
 
 export interface ToolbarButton {
@@ -120,7 +120,11 @@ export function createRobustMedSamExtension(options: ExtensionOptions): RobustMe
       options.host.getViewport()?.render();
     },
     robustmedsamExportSeg: () => options.seg.exportSeg(session, customizations.exportMode),
-    robustmedsamLoadSeg: (o) => options.seg.loadSeg(session, o?.bytes as Uint8Array | undefined),
+    robustmedsamLoadSeg: (o) =>
+      options.seg.loadSeg(
+        session,
+        o?.bytes ? { bytes: o.bytes as Uint8Array, name: String(o.name ?? 'SEG') } : undefined,
+      ),
     robustmedsamLoadEngine: (o) =>
       session.loadEngine(o && 'modelUrl' in o ? (o.modelUrl as string | null) : customizations.modelUrl),
   };

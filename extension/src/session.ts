@@ -81,8 +81,10 @@ export class RobustMedSamSession extends EventTarget {
   /** Loads the configured engine: the model at `modelUrl`, or the classical engine when null. */
   async loadEngine(modelUrl: string | null = this.customizations.modelUrl): Promise<EngineStatus> {
     this.encoder.stop();
+    // The worker resolves URLs against its own script's location: hand it an absolute one.
+    const url = modelUrl ? new URL(modelUrl, document.baseURI).href : null;
     const status = await this.client.load(
-      modelUrl ? { kind: 'model', url: modelUrl } : { kind: 'classical' },
+      url ? { kind: 'model', url } : { kind: 'classical' },
       this.customizations.threads,
     );
     const viewport = this.host.getViewport();

@@ -1,4 +1,4 @@
-import { keepAnchoredRegion } from './regions.ts';
+import { largestRegion } from './regions.ts';
 
 /**
  * Seeds and intensity models from a box alone. What a box says: the object fills its middle and does
@@ -23,8 +23,6 @@ export interface BoxSeeds {
   seeds: Int8Array;
   /** Foreground likelihood per pixel from the two intensity histograms, in [0, 1]. */
   foregroundLikelihood: Float32Array;
-  /** True when the core was too ambiguous and the centre of the box was taken as foreground. */
-  fellBack: boolean;
 }
 
 const BINS = 64;
@@ -98,22 +96,18 @@ export function seedsFromBox(image: Uint8Array, domain: Domain, coreFraction = 0
       candidates++;
     }
   }
-  let foreground: Uint8Array = candidate;
-  let fellBack = false;
   // The largest connected piece is the object; smaller pieces are more often a neighbour's edge.
-  if (candidates >= 8) foreground = keepAnchoredRegion(candidate, candidate, width, height);
-  const centre = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const dx = ((i % width) - cx) / rx;
-    const dy = (Math.floor(i / width) - cy) / ry;
-    if (dx * dx + dy * dy <= 0.25) centre[i] = 1;
-  }
+  let foreground = candidates >= 8 ? largestRegion(candidate, width, height) : candidate;
   let count = 0;
   for (let i = 0; i < n; i++) count += foreground[i];
   if (count < 8) {
+    // Nothing in the core stands out from the ring: trust the box and take its centre.
     foreground = new Uint8Array(n);
-    for (let i = 0; i < n; i++) if (centre[i] && seeds[i] === 0) foreground[i] = 1;
-    fellBack = true;
+    for (let i = 0; i < n; i++) {
+      const dx = ((i % width) - cx) / rx;
+      const dy = (Math.floor(i / width) - cy) / ry;
+      if (dx * dx + dy * dy <= 0.25 && seeds[i] === 0) foreground[i] = 1;
+    }
   }
   for (let i = 0; i < n; i++) if (foreground[i]) seeds[i] = 1;
 
@@ -123,5 +117,5 @@ export function seedsFromBox(image: Uint8Array, domain: Domain, coreFraction = 0
     const bin = image[i] >> 2;
     foregroundLikelihood[i] = object[bin] / (object[bin] + background[bin]);
   }
-  return { seeds, foregroundLikelihood, fellBack };
+  return { seeds, foregroundLikelihood };
 }

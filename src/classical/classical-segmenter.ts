@@ -1,9 +1,9 @@
 import type { SliceImage } from '../dicom/slice-image.ts';
+import { InputError } from '../errors.ts';
 import { normaliseBox } from '../model/prompts.ts';
 import type { Prompt, Segmenter, SegmenterInfo, SegmentOptions, SegmentResult } from '../model/segmenter.ts';
 import { checkSlice } from '../model/slice-check.ts';
 import { resolveWindow, windowTo8Bit } from '../model/window.ts';
-import { InputError } from '../errors.ts';
 import { gaussianBlur } from '../robustness/corruptions/blur.ts';
 import { type Domain, seedsFromBox } from './box-seeds.ts';
 import { solveRandomWalker } from './random-walker.ts';
@@ -29,9 +29,16 @@ export interface ClassicalOptions {
   priorWeight: number;
   /** Background ring outside the box, pixels. */
   ring: number;
+  /** Size of the Gaussian (binomial) smoothing kernel applied before edge weights: 1 (none), 3 or 5. */
+  smoothing: number;
 }
 
-export const DEFAULT_CLASSICAL_OPTIONS: ClassicalOptions = { beta: 4, priorWeight: 0.02, ring: 3 };
+export const DEFAULT_CLASSICAL_OPTIONS: ClassicalOptions = {
+  beta: 2,
+  priorWeight: 0.02,
+  ring: 3,
+  smoothing: 5,
+};
 
 export class ClassicalSegmenter implements Segmenter {
   readonly info = CLASSICAL_INFO;
@@ -41,10 +48,22 @@ export class ClassicalSegmenter implements Segmenter {
     this.options = { ...DEFAULT_CLASSICAL_OPTIONS, ...options };
   }
 
-  /** Nothing to prepare per slice: all the work depends on the box. */
+  /** The last slice windowed to 8 bits: boxes on the same slice reuse it (MR windows sort the slice). */
+  private windowed?: { values: Float32Array; key: string; image: Uint8Array };
+
+  /** The per-slice work is the 8-bit window; everything else depends on the box. */
   async encode(slice: SliceImage, options: SegmentOptions = {}): Promise<void> {
     checkSlice(slice);
-    resolveWindow(slice, options.window);
+    this.image8(slice, options);
+  }
+
+  private image8(slice: SliceImage, options: SegmentOptions): Uint8Array {
+    const window = resolveWindow(slice, options.window);
+    const key = `${slice.sopInstanceUID}|${slice.frame}|${window.low}|${window.high}|${slice.photometric}`;
+    if (this.windowed?.values !== slice.values || this.windowed.key !== key) {
+      this.windowed = { values: slice.values, key, image: windowTo8Bit(slice, window) };
+    }
+    return this.windowed.image;
   }
 
   async segment(slice: SliceImage, prompt: Prompt, options: SegmentOptions = {}): Promise<SegmentResult> {
@@ -58,16 +77,18 @@ export class ClassicalSegmenter implements Segmenter {
     }
     const started = performance.now();
     const box = normaliseBox(prompt.box, slice.rows, slice.columns);
-    const window = resolveWindow(slice, options.window);
-    const image8 = windowTo8Bit(slice, window);
+    const image8 = this.image8(slice, options);
     const domain = domainAround(box, slice.rows, slice.columns, this.options.ring);
     const crop = new Uint8Array(domain.width * domain.height);
     for (let y = 0; y < domain.height; y++) {
       const from = (domain.top + y) * slice.columns + domain.left;
       crop.set(image8.subarray(from, from + domain.width), y * domain.width);
     }
-    // Binomial 5x5 smoothing (sigma 1 pixel): edges should come from structure, not from noise.
-    const smooth = gaussianBlur({ rows: domain.height, columns: domain.width, data: crop }, 5).data;
+    // Binomial smoothing (5x5: sigma 1 pixel): edges should come from structure, not from noise.
+    const smooth = gaussianBlur(
+      { rows: domain.height, columns: domain.width, data: crop },
+      this.options.smoothing,
+    ).data;
     const prepared = performance.now();
 
     const { seeds, foregroundLikelihood } = seedsFromBox(smooth, domain);
@@ -120,7 +141,9 @@ export class ClassicalSegmenter implements Segmenter {
     };
   }
 
-  async dispose(): Promise<void> {}
+  async dispose(): Promise<void> {
+    this.windowed = undefined;
+  }
 }
 
 /** The box (integer pixels) grown by `ring` pixels on every side, clamped to the image. */

@@ -107,20 +107,41 @@ export function solveRandomWalker(problem: RandomWalkerProblem): RandomWalkerSol
       b[i] = rhs;
     }
   }
-  /** out = A v on the free pixels (seeded neighbours are constants, already in b). */
+  // The free pixels as a list, each with its four neighbours' weights (0 for a seed or past the
+  // border, where the neighbour index points back at the pixel itself), so the product A v is a
+  // branch-free loop.
+  let m = 0;
+  for (let i = 0; i < n; i++) m += free[i];
+  const index = new Int32Array(m);
+  const neighbour = new Int32Array(4 * m);
+  const weight = new Float32Array(4 * m);
+  for (let i = 0, k = 0; i < n; i++) {
+    if (!free[i]) continue;
+    index[k] = i;
+    const xx = i % width;
+    const candidates: Array<[boolean, number, number]> = [
+      [xx > 0, i - 1, xx > 0 ? right[i - 1] : 0],
+      [xx + 1 < width, i + 1, right[i]],
+      [i >= width, i - width, i >= width ? down[i - width] : 0],
+      [i + width < n, i + width, down[i]],
+    ];
+    candidates.forEach(([inside, j, w], c) => {
+      const linked = inside && free[j] === 1;
+      neighbour[4 * k + c] = linked ? j : i;
+      weight[4 * k + c] = linked ? w : 0;
+    });
+    k++;
+  }
   const multiply = (v: Float32Array, out: Float32Array) => {
-    for (let y = 0; y < height; y++) {
-      const row = y * width;
-      for (let xx = 0; xx < width; xx++) {
-        const i = row + xx;
-        if (!free[i]) continue;
-        let sum = diagonal[i] * v[i];
-        if (xx > 0 && free[i - 1]) sum -= right[i - 1] * v[i - 1];
-        if (xx + 1 < width && free[i + 1]) sum -= right[i] * v[i + 1];
-        if (y > 0 && free[i - width]) sum -= down[i - width] * v[i - width];
-        if (y + 1 < height && free[i + width]) sum -= down[i] * v[i + width];
-        out[i] = sum;
-      }
+    for (let k = 0; k < m; k++) {
+      const i = index[k];
+      const q = 4 * k;
+      out[i] =
+        diagonal[i] * v[i] -
+        weight[q] * v[neighbour[q]] -
+        weight[q + 1] * v[neighbour[q + 1]] -
+        weight[q + 2] * v[neighbour[q + 2]] -
+        weight[q + 3] * v[neighbour[q + 3]];
     }
   };
 
@@ -131,38 +152,42 @@ export function solveRandomWalker(problem: RandomWalkerProblem): RandomWalkerSol
   multiply(x, ap);
   let rz = 0;
   let bNorm = 0;
-  for (let i = 0; i < n; i++) {
-    if (!free[i]) continue;
+  let rNorm = 0;
+  for (let k = 0; k < m; k++) {
+    const i = index[k];
     r[i] = b[i] - ap[i];
     z[i] = r[i] / diagonal[i];
     p[i] = z[i];
     rz += r[i] * z[i];
+    rNorm += r[i] * r[i];
     bNorm += b[i] * b[i];
   }
   const tolerance = (problem.tolerance ?? 1e-3) * Math.sqrt(Math.max(bNorm, 1e-30));
   const maxIterations = problem.maxIterations ?? 2000;
   let iterations = 0;
-  for (; iterations < maxIterations; iterations++) {
-    let rNorm = 0;
-    for (let i = 0; i < n; i++) rNorm += r[i] * r[i];
-    if (Math.sqrt(rNorm) <= tolerance) break;
+  for (; iterations < maxIterations && Math.sqrt(rNorm) > tolerance; iterations++) {
     multiply(p, ap);
     let pap = 0;
-    for (let i = 0; i < n; i++) if (free[i]) pap += p[i] * ap[i];
+    for (let k = 0; k < m; k++) pap += p[index[k]] * ap[index[k]];
     if (pap <= 0) break;
     const alpha = rz / pap;
     let rzNext = 0;
-    for (let i = 0; i < n; i++) {
-      if (!free[i]) continue;
+    rNorm = 0;
+    for (let k = 0; k < m; k++) {
+      const i = index[k];
       x[i] += alpha * p[i];
       r[i] -= alpha * ap[i];
       z[i] = r[i] / diagonal[i];
       rzNext += r[i] * z[i];
+      rNorm += r[i] * r[i];
     }
     const betaCg = rzNext / rz;
     rz = rzNext;
-    for (let i = 0; i < n; i++) if (free[i]) p[i] = z[i] + betaCg * p[i];
+    for (let k = 0; k < m; k++) {
+      const i = index[k];
+      p[i] = z[i] + betaCg * p[i];
+    }
   }
-  for (let i = 0; i < n; i++) x[i] = x[i] < 0 ? 0 : x[i] > 1 ? 1 : x[i];
+  for (let i = 0; i < n; i++) x[i] = Math.min(1, Math.max(0, x[i]));
   return { probability: x, iterations };
 }

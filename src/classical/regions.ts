@@ -4,7 +4,11 @@
  */
 
 /** Labels 4-connected regions of pixels where `inside[i]` is non-zero; 0 = outside, 1..n = regions. */
-export function labelRegions(inside: Uint8Array, width: number, height: number): { labels: Int32Array; count: number } {
+export function labelRegions(
+  inside: Uint8Array,
+  width: number,
+  height: number,
+): { labels: Int32Array; count: number } {
   const labels = new Int32Array(width * height);
   const stack = new Int32Array(width * height);
   let count = 0;
@@ -32,7 +36,12 @@ export function labelRegions(inside: Uint8Array, width: number, height: number):
  * The region of `mask` that holds the most pixels of `anchor` (the foreground seeds), or the largest
  * region when no anchor pixel is inside the mask. Everything else is cleared.
  */
-export function keepAnchoredRegion(mask: Uint8Array, anchor: Uint8Array, width: number, height: number): Uint8Array {
+export function keepAnchoredRegion(
+  mask: Uint8Array,
+  anchor: Uint8Array,
+  width: number,
+  height: number,
+): Uint8Array {
   const { labels, count } = labelRegions(mask, width, height);
   if (count <= 1) return mask;
   const anchored = new Int32Array(count + 1);
@@ -49,6 +58,11 @@ export function keepAnchoredRegion(mask: Uint8Array, anchor: Uint8Array, width: 
   const out = new Uint8Array(mask.length);
   for (let i = 0; i < labels.length; i++) out[i] = labels[i] === best ? 1 : 0;
   return out;
+}
+
+/** The largest region of `mask`; everything else is cleared. */
+export function largestRegion(mask: Uint8Array, width: number, height: number): Uint8Array {
+  return keepAnchoredRegion(mask, mask, width, height);
 }
 
 /** Fills every hole: background regions that do not touch the grid's border become foreground. */

@@ -188,6 +188,8 @@ export class BoxPromptSegmentationTool extends LabelmapBaseTool {
       boxes.push({ corners: [this.drawState.start, this.drawState.end], dashed: false });
     }
     const current = (viewport as Types.IStackViewport).getCurrentImageId?.();
+    // A preview accepted or rejected elsewhere (keyboard, toolbar command) takes its box with it.
+    if (this.shown?.state === 'preview' && !this.controller()?.hasPreview()) this.shown = null;
     if (this.shown?.viewportId === viewport.id && this.shown.imageId === current) {
       boxes.push({ corners: this.shown.corners, dashed: this.shown.state === 'segmenting' });
     }

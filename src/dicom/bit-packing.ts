@@ -13,8 +13,9 @@ export function packedLength(frames: number, pixelsPerFrame: number): number {
 
 /**
  * Sets the bits of one frame: `mask[start .. start + count)` (nonzero = 1) goes to frame `frameIndex`
- * of `out`, which must be zeroed and packedLength() long. Only set bits are written, so sparse masks
- * cost one comparison per pixel.
+ * of `out`, which must be zeroed and packedLength() long. The bits up to the next byte boundary are
+ * set one by one (that byte is shared with the previous frame); after that, whole bytes are built
+ * from 8 pixels at a time and all-empty runs of 8 pixels are skipped.
  */
 export function packFrame(
   mask: ArrayLike<number>,
@@ -23,18 +24,39 @@ export function packFrame(
   out: Uint8Array,
   frameIndex: number,
 ): void {
-  const firstBit = frameIndex * count;
-  for (let i = 0; i < count; i++) {
-    if (mask[start + i] !== 0) {
-      const bit = firstBit + i;
-      out[bit >>> 3] |= 1 << (bit & 7);
-    }
+  let bit = frameIndex * count;
+  let i = 0;
+  for (; i < count && bit % 8 !== 0; i++, bit++) {
+    if (mask[start + i] !== 0) out[Math.floor(bit / 8)] |= 1 << (bit % 8);
+  }
+  let byte = bit / 8;
+  for (; i + 8 <= count; i += 8, byte++) {
+    const p = start + i;
+    if (
+      (mask[p] |
+        mask[p + 1] |
+        mask[p + 2] |
+        mask[p + 3] |
+        mask[p + 4] |
+        mask[p + 5] |
+        mask[p + 6] |
+        mask[p + 7]) ===
+      0
+    )
+      continue;
+    let value = 0;
+    for (let k = 0; k < 8; k++) if (mask[p + k] !== 0) value |= 1 << k;
+    out[byte] = value;
+  }
+  for (bit = byte * 8; i < count; i++, bit++) {
+    if (mask[start + i] !== 0) out[Math.floor(bit / 8)] |= 1 << (bit % 8);
   }
 }
 
 /**
  * Reads frame `frameIndex` of packed 1-bit data into `out[outStart .. outStart + count)` as 0/1,
- * OR-ed with what is there (several frames of one segment on one slice would merge).
+ * OR-ed with what is there (several frames of one segment on one slice would merge). Returns how
+ * many pixels are set. Zero bytes (8 empty pixels) are skipped whole, which is most of a mask.
  */
 export function unpackFrame(
   packed: Uint8Array,
@@ -44,13 +66,17 @@ export function unpackFrame(
   outStart: number,
 ): number {
   const firstBit = frameIndex * count;
+  const endBit = firstBit + count;
   let set = 0;
-  for (let i = 0; i < count; i++) {
-    const bit = firstBit + i;
-    const byte = packed[bit >>> 3];
-    if (byte !== 0 && (byte >>> (bit & 7)) & 1) {
-      out[outStart + i] = 1;
-      set++;
+  for (let b = Math.floor(firstBit / 8); b < Math.ceil(endBit / 8); b++) {
+    const byte = packed[b];
+    if (byte === 0) continue;
+    for (let k = 0; k < 8; k++) {
+      const bit = b * 8 + k;
+      if ((byte >>> k) & 1 && bit >= firstBit && bit < endBit) {
+        out[outStart + bit - firstBit] = 1;
+        set++;
+      }
     }
   }
   return set;

@@ -62,16 +62,20 @@ export function parseDicom(bytes: Uint8Array | ArrayBuffer, source: string): Par
     throw new DicomError('corrupt-dicom', `${source} has no TransferSyntaxUID in its file meta information.`);
   }
   if (transferSyntaxUID !== DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN)
-    checkPixelDataComplete(new Uint8Array(buffer), source);
+    checkPixelDataComplete(new Uint8Array(buffer), dataset, source);
   return { transferSyntaxUID, dataset };
 }
 
 /**
  * dcmjs zero-fills a PixelData value cut short by the end of the file instead of failing, so a
- * truncated image would read as valid with black rows. Find the (7FE0,0010) element header and check
- * that its declared length fits in the file.
+ * truncated image would read as valid with black rows. Find the (7FE0,0010) element header whose
+ * declared length is the length dcmjs returned (so not an icon image or a stray byte pattern) and
+ * check that the value fits in the file.
  */
-function checkPixelDataComplete(bytes: Uint8Array, source: string): void {
+function checkPixelDataComplete(bytes: Uint8Array, dataset: DicomDataset, source: string): void {
+  const pixelData = dataset.PixelData;
+  if (!Array.isArray(pixelData) || pixelData.length !== 1 || !(pixelData[0] instanceof ArrayBuffer)) return;
+  const declared = pixelData[0].byteLength;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 132; i + 12 <= bytes.length; i++) {
     if (bytes[i] !== 0xe0 || bytes[i + 1] !== 0x7f || bytes[i + 2] !== 0x10 || bytes[i + 3] !== 0x00)
@@ -79,7 +83,7 @@ function checkPixelDataComplete(bytes: Uint8Array, source: string): void {
     const vr = String.fromCharCode(bytes[i + 4], bytes[i + 5]);
     const explicit = vr === 'OB' || vr === 'OW' || vr === 'UN';
     const length = explicit ? view.getUint32(i + 8, true) : view.getUint32(i + 4, true);
-    if (length === 0xffffffff) return; // encapsulated: the fragment parser checks item lengths
+    if (length !== declared) continue;
     const end = i + (explicit ? 12 : 8) + length;
     if (end > bytes.length) {
       throw new DicomError(

@@ -51,6 +51,8 @@ declare module 'dcmjs' {
   export const derivations: Record<string, any>;
   // biome-ignore lint/suspicious/noExplicitAny: only the benchmark uses these, to compare against.
   export const normalizers: Record<string, any>;
+  // biome-ignore lint/suspicious/noExplicitAny: only the benchmark uses these, to compare against.
+  export const adapters: Record<string, any>;
   export interface Logger {
     setLevel(level: string): void;
     getLevel(): number;
@@ -61,6 +63,7 @@ declare module 'dcmjs' {
     data: typeof data;
     derivations: typeof derivations;
     normalizers: typeof normalizers;
+    adapters: typeof adapters;
     log: typeof log;
   };
   export default dcmjs;

@@ -97,7 +97,7 @@ export function encodeStored(values: Float32Array[], modality: 'CT' | 'MR'): Sto
     const out = new Int16Array(slice.length);
     for (let i = 0; i < slice.length; i++) {
       const s = Math.round((slice[i] - intercept) / slope);
-      out[i] = s < INT16_MIN ? INT16_MIN : s > INT16_MAX ? INT16_MAX : s;
+      out[i] = Math.min(INT16_MAX, Math.max(INT16_MIN, s));
     }
     return out;
   });

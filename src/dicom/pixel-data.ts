@@ -1,7 +1,8 @@
+import { Decoder as JpegLosslessDecoder } from '@cornerstonejs/jpeg-lossless-decoder-js';
 import { DicomError } from '../errors.ts';
 import { type DicomDataset, number } from './dataset.ts';
 import { decodeRleFrame } from './rle.ts';
-import { assertPixelsDecodable, RLE_LOSSLESS } from './transfer-syntax.ts';
+import { assertPixelsDecodable, JPEG_LOSSLESS, JPEG_LOSSLESS_SV1, RLE_LOSSLESS } from './transfer-syntax.ts';
 
 /**
  * The native (uncompressed, little-endian) bytes of one frame of an image's PixelData, whatever the
@@ -28,16 +29,24 @@ export function nativeFrameBytes(
   }
   const pixelCount = rows * columns * samples;
   const frameBytes = Math.ceil((pixelCount * bitsAllocated) / 8);
-  if (transferSyntaxUID === RLE_LOSSLESS) {
-    // dcmjs returns one buffer per frame for encapsulated data.
+  const encapsulated =
+    transferSyntaxUID === RLE_LOSSLESS ||
+    transferSyntaxUID === JPEG_LOSSLESS ||
+    transferSyntaxUID === JPEG_LOSSLESS_SV1;
+  if (encapsulated) {
+    // dcmjs returns one buffer per frame for encapsulated data (a single frame's fragments joined).
     const fragment =
       pixelData.length === frames ? pixelData[frame] : frames === 1 ? concat(pixelData) : undefined;
-    if (!fragment)
+    if (!fragment) {
       throw new DicomError(
-        'corrupt-rle',
-        `${source}: ${pixelData.length} RLE fragments for ${frames} frames.`,
+        'corrupt-compressed-pixel-data',
+        `${source}: ${pixelData.length} compressed fragments for ${frames} frames.`,
       );
-    return decodeRleFrame(new Uint8Array(fragment), rows * columns, bitsAllocated / 8, source);
+    }
+    if (transferSyntaxUID === RLE_LOSSLESS) {
+      return decodeRleFrame(new Uint8Array(fragment), rows * columns, bitsAllocated / 8, source);
+    }
+    return decodeJpegLossless(fragment, pixelCount, bitsAllocated, source);
   }
   const all = pixelData.length === 1 ? new Uint8Array(pixelData[0]) : new Uint8Array(concat(pixelData));
   const needed = frameBytes * frames;
@@ -49,6 +58,34 @@ export function nativeFrameBytes(
     );
   }
   return all.subarray(frame * frameBytes, (frame + 1) * frameBytes);
+}
+
+function decodeJpegLossless(
+  fragment: ArrayBuffer,
+  pixelCount: number,
+  bitsAllocated: number,
+  source: string,
+): Uint8Array {
+  let decoded: Uint8Array | Uint16Array;
+  try {
+    decoded = new JpegLosslessDecoder().decode(fragment, 0, fragment.byteLength, bitsAllocated / 8);
+  } catch (error) {
+    throw new DicomError(
+      'corrupt-jpeg',
+      `${source}: its JPEG Lossless pixel data cannot be decoded (${(error as Error).message}).`,
+      'The file is damaged; copy it again from its source.',
+      { cause: error },
+    );
+  }
+  if (decoded.length < pixelCount || decoded.BYTES_PER_ELEMENT !== bitsAllocated / 8) {
+    throw new DicomError(
+      'corrupt-jpeg',
+      `${source}: JPEG Lossless data decodes to ${decoded.length} samples of ${8 * decoded.BYTES_PER_ELEMENT} bits; ${pixelCount} of ${bitsAllocated} bits expected.`,
+    );
+  }
+  // Native little-endian bytes, as for uncompressed data (typed arrays use the platform order, which
+  // is little endian on every platform Node and browsers run on).
+  return new Uint8Array(decoded.buffer, decoded.byteOffset, pixelCount * decoded.BYTES_PER_ELEMENT);
 }
 
 function concat(buffers: ArrayBuffer[]): ArrayBuffer {

@@ -17,9 +17,14 @@ import { type DicomDataset, number, numbers, parseDicom, sequence, text } from '
 import { dot, POSITION_TOLERANCE_MM, type Vec3 } from './geometry.ts';
 import { decodeRleFrame } from './rle.ts';
 import type { AlgorithmType } from './seg-writer.ts';
-import type { Series } from './series.ts';
+import type { Series, SeriesSlice } from './series.ts';
 import { SEG_SOP_CLASS_UIDS } from './sop-classes.ts';
-import { assertPixelsDecodable, RLE_LOSSLESS } from './transfer-syntax.ts';
+import {
+  assertPixelsDecodable,
+  EXPLICIT_VR_LITTLE_ENDIAN,
+  RLE_LOSSLESS,
+  transferSyntaxName,
+} from './transfer-syntax.ts';
 
 /** Fractional SEG pixels count as inside when value / MaximumFractionalValue >= this. */
 export const DEFAULT_FRACTIONAL_THRESHOLD = 0.5;
@@ -147,6 +152,14 @@ export function parseSegmentation(bytes: Uint8Array | ArrayBuffer, source: strin
     );
   }
   assertPixelsDecodable(transferSyntaxUID, source);
+  if (transferSyntaxUID.startsWith('1.2.840.10008.1.2.4.')) {
+    // JPEG is decodable for images, but no SEG writer uses it (1-bit frames cannot be JPEG-coded).
+    throw new DicomError(
+      'unsupported-transfer-syntax',
+      `${source}: a SEG in ${transferSyntaxName(transferSyntaxUID)} is not supported.`,
+      `Convert it to ${transferSyntaxName(EXPLICIT_VR_LITTLE_ENDIAN)}, e.g. with \`dcmdjpeg IN OUT\`.`,
+    );
+  }
   const rows = number(ds, 'Rows') ?? 0;
   const columns = number(ds, 'Columns') ?? 0;
   const frameCount = number(ds, 'NumberOfFrames') ?? 1;
@@ -354,11 +367,19 @@ export interface SeriesMasks {
   mappedBy: 'source-image' | 'position';
 }
 
+/** What placing frames needs from a series: a read Series satisfies it; a viewer can build it. */
+export interface SeriesLayout {
+  seriesInstanceUID: string;
+  frameOfReferenceUID: string;
+  geometry: Pick<Series['geometry'], 'rows' | 'columns' | 'normal' | 'spacingBetweenSlices'>;
+  slices: Array<Pick<SeriesSlice, 'sopInstanceUID' | 'positionAlongNormal'>>;
+}
+
 /**
  * Places the SEG's frames on the slices of `series`. Refuses a SEG made for another series or frame
  * of reference, or of another size, rather than placing masks on the wrong images.
  */
-export function masksForSeries(seg: ParsedSegmentation, series: Series): SeriesMasks {
+export function masksForSeries(seg: ParsedSegmentation, series: SeriesLayout): SeriesMasks {
   const { rows, columns } = series.geometry;
   if (seg.frameOfReferenceUID && seg.frameOfReferenceUID !== series.frameOfReferenceUID) {
     throw fail(

@@ -13,6 +13,7 @@ import { packedLength, packFrame } from './bit-packing.ts';
 import { type CodedConcept, organ, type SegmentCodes } from './codes.ts';
 import { type DicomDataset, decimal, encodeDicom } from './dataset.ts';
 import { dicomDate, dicomTime } from './dicom-datetime.ts';
+import { dot, sliceNormal } from './geometry.ts';
 import type { Series, SeriesSlice } from './series.ts';
 import { LABELMAP_SEGMENTATION_STORAGE, SEGMENTATION_STORAGE } from './sop-classes.ts';
 import { newUid } from './uid.ts';
@@ -201,20 +202,49 @@ function validate(o: SegmentationOptions, type: SegmentationType): void {
   }
 }
 
-function isEmpty(mask: Uint8Array, start: number, count: number): boolean {
+/**
+ * The same mask bytes as 32-bit words, when the layout allows (aligned, slices a whole number of
+ * words): emptiness and overlap scans then test four pixels at a time. Most of a mask is empty, so
+ * this is where export spends its time on large series.
+ */
+function words(mask: Uint8Array, pixels: number): Uint32Array | undefined {
+  if (mask.byteOffset % 4 !== 0 || pixels % 4 !== 0 || mask.length % 4 !== 0) return undefined;
+  return new Uint32Array(mask.buffer, mask.byteOffset, mask.length / 4);
+}
+
+function isEmpty(
+  mask: Uint8Array,
+  maskWords: Uint32Array | undefined,
+  start: number,
+  count: number,
+): boolean {
+  if (maskWords) {
+    for (let i = start / 4; i < (start + count) / 4; i++) if (maskWords[i] !== 0) return false;
+    return true;
+  }
   for (let i = start; i < start + count; i++) if (mask[i] !== 0) return false;
   return true;
 }
 
+/** Whether any pixel is inside two segments; only slices where both are non-empty are scanned. */
 function anyOverlap(masks: Uint8Array[], nonEmpty: boolean[][], pixels: number): boolean {
+  const maskWords = masks.map((m) => words(m, pixels));
   const slices = nonEmpty[0].length;
-  for (let z = 0; z < slices; z++) {
-    const present = masks.filter((_, k) => nonEmpty[k][z]);
-    if (present.length < 2) continue;
-    for (let i = z * pixels; i < (z + 1) * pixels; i++) {
-      let n = 0;
-      for (const m of present) if (m[i] !== 0) n++;
-      if (n > 1) return true;
+  for (let j = 0; j < masks.length; j++) {
+    for (let k = j + 1; k < masks.length; k++) {
+      const [a, b, aw, bw] = [masks[j], masks[k], maskWords[j], maskWords[k]];
+      for (let z = 0; z < slices; z++) {
+        if (!nonEmpty[j][z] || !nonEmpty[k][z]) continue;
+        const start = z * pixels;
+        if (aw && bw) {
+          for (let w = start / 4; w < (start + pixels) / 4; w++) {
+            if (aw[w] === 0 || bw[w] === 0) continue;
+            for (let i = 4 * w; i < 4 * w + 4; i++) if (a[i] !== 0 && b[i] !== 0) return true;
+          }
+        } else {
+          for (let i = start; i < start + pixels; i++) if (a[i] !== 0 && b[i] !== 0) return true;
+        }
+      }
     }
   }
   return false;
@@ -271,9 +301,10 @@ export class Segmentation {
     const { rows, columns } = source.geometry;
     const pixels = rows * columns;
     const sliceCount = source.slices.length;
-    const nonEmpty = masks.map((m) =>
-      Array.from({ length: sliceCount }, (_, z) => !isEmpty(m, z * pixels, pixels)),
-    );
+    const nonEmpty = masks.map((m) => {
+      const maskWords = words(m, pixels);
+      return Array.from({ length: sliceCount }, (_, z) => !isEmpty(m, maskWords, z * pixels, pixels));
+    });
     this.segmentsOverlap = anyOverlap(masks, nonEmpty, pixels);
     if (type === 'LABELMAP' && this.segmentsOverlap) {
       throw invalid(
@@ -292,13 +323,9 @@ export class Segmentation {
       for (let z = 0; z < sliceCount; z++)
         if (nonEmpty.some((e) => e[z])) plan.push({ segment: 0, slice: z });
     }
-    if (plan.length === 0) {
-      throw new DicomError(
-        'empty-segmentation',
-        'Every mask is empty; a SEG needs at least one segmented pixel.',
-        'Segment something before saving.',
-      );
-    }
+    // A SEG needs at least one frame: when every mask is empty (nothing found), keep one empty frame
+    // (as highdicom does) so that "no finding" can still be saved and read back.
+    if (plan.length === 0) plan.push({ segment: type === 'BINARY' ? 1 : 0, slice: 0 });
     this.type = type;
     this.frameCount = plan.length;
     this.sopInstanceUID = options.sopInstanceUID ?? newUid();
@@ -357,7 +384,8 @@ export class Segmentation {
       PixelSpacing: g.pixelSpacing.map(decimal),
       SliceThickness: decimal(g.sliceThickness ?? g.spacingBetweenSlices ?? 1),
     };
-    if (g.spacingBetweenSlices !== undefined)
+    // Only a regular stack has one spacing; for gaps or uneven steps a viewer must use the positions.
+    if (g.spacingBetweenSlices !== undefined && evenlySpaced(source, g.spacingBetweenSlices))
       pixelMeasures.SpacingBetweenSlices = decimal(g.spacingBetweenSlices);
 
     return {
@@ -448,9 +476,16 @@ export class Segmentation {
           })),
         },
       ],
-      PixelData: [pixelData.buffer.slice(pixelData.byteOffset, pixelData.byteOffset + pixelData.byteLength)],
+      // packBinary/packLabelmap allocate a buffer of exactly this length: no copy needed.
+      PixelData: [pixelData.buffer],
     };
   }
+}
+
+function evenlySpaced(source: SegmentationSource, spacing: number): boolean {
+  const normal = sliceNormal(source.geometry.orientation);
+  const along = source.slices.map((s) => dot(s.imagePositionPatient, normal));
+  return along.every((a, i) => i === 0 || Math.abs(Math.abs(a - along[i - 1]) - spacing) <= 0.01 * spacing);
 }
 
 function packBinary(plan: FramePlan[], masks: Uint8Array[], pixels: number): Uint8Array {

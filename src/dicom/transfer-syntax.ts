@@ -5,6 +5,8 @@ export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 export const DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1.99';
 export const EXPLICIT_VR_BIG_ENDIAN = '1.2.840.10008.1.2.2';
 export const RLE_LOSSLESS = '1.2.840.10008.1.2.5';
+export const JPEG_LOSSLESS = '1.2.840.10008.1.2.4.57';
+export const JPEG_LOSSLESS_SV1 = '1.2.840.10008.1.2.4.70';
 
 /** Names for the error message when a file uses a transfer syntax we cannot decode. */
 const NAMES: Record<string, string> = {
@@ -31,21 +33,25 @@ export function transferSyntaxName(uid: string): string {
 
 /**
  * Pixel data we can turn into values. dcmjs reads every little-endian syntax and inflates the
- * deflated one itself; RLE Lossless is decoded in rle.ts. Every other compressed syntax is refused by
- * name, so the user knows to decompress the series first (e.g. `gdcmconv --raw` or `dcmdjpeg`).
+ * deflated one itself; RLE Lossless is decoded in rle.ts and JPEG Lossless (process 14, the usual
+ * lossless archive format for CT/MR) by @cornerstonejs/jpeg-lossless-decoder-js. Every other
+ * compressed syntax is refused by name, so the user knows to decompress the series first.
  */
 export function assertPixelsDecodable(uid: string, source: string): void {
   if (
     uid === IMPLICIT_VR_LITTLE_ENDIAN ||
     uid === EXPLICIT_VR_LITTLE_ENDIAN ||
     uid === DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN ||
-    uid === RLE_LOSSLESS
+    uid === RLE_LOSSLESS ||
+    uid === JPEG_LOSSLESS ||
+    uid === JPEG_LOSSLESS_SV1
   )
     return;
   throw new DicomError(
     'unsupported-transfer-syntax',
     `${source}: transfer syntax ${transferSyntaxName(uid)} cannot be decoded here.`,
-    'Supported: Implicit/Explicit VR Little Endian, Deflated Explicit VR Little Endian and RLE Lossless. ' +
+    'Supported: Implicit/Explicit VR Little Endian, Deflated Explicit VR Little Endian, RLE Lossless and ' +
+      'JPEG Lossless (process 14). ' +
       'Decompress the series first, e.g. with `gdcmconv --raw IN OUT` or `dcmdjpeg IN OUT`.',
   );
 }

@@ -46,6 +46,8 @@ export class EmbeddingCache {
   private bytes = 0;
   private hits = 0;
   private misses = 0;
+  /** The last fp16 entry handed out, already widened: every box on a slice reuses it without converting. */
+  private widened?: { key: string; embedding: Embedding };
 
   constructor(private readonly options: EmbeddingCacheOptions) {
     if (!(options.maxBytes >= 0)) throw new RangeError(`maxBytes must be >= 0, got ${options.maxBytes}`);
@@ -60,6 +62,7 @@ export class EmbeddingCache {
     this.hits++;
     this.entries.delete(key);
     this.entries.set(key, entry);
+    if (this.widened?.key === key) return this.widened.embedding;
     const tensors: Embedding['tensors'] = {};
     for (const [name, t] of Object.entries(entry.tensors)) {
       tensors[name] = {
@@ -67,7 +70,9 @@ export class EmbeddingCache {
         dims: t.dims,
       };
     }
-    return { tensors };
+    const embedding = { tensors };
+    if (this.options.fp16) this.widened = { key, embedding };
+    return embedding;
   }
 
   has(key: string): boolean {
@@ -98,11 +103,13 @@ export class EmbeddingCache {
     if (!entry) return;
     this.entries.delete(key);
     this.bytes -= entry.bytes;
+    if (this.widened?.key === key) this.widened = undefined;
   }
 
   clear(): void {
     this.entries.clear();
     this.bytes = 0;
+    this.widened = undefined;
   }
 
   get stats(): EmbeddingCacheStats {

@@ -39,6 +39,7 @@ export class ModelSegmenter implements Segmenter {
     string,
     Promise<{ embedding: Embedding; timings: Record<string, number> }>
   >();
+  private readonly ownsCache: boolean;
   private encoderChecked = false;
   private decoderChecked = false;
 
@@ -58,6 +59,7 @@ export class ModelSegmenter implements Segmenter {
       }
     }
     this.contract = contractFor(manifest.contract);
+    this.ownsCache = !(options.cache instanceof EmbeddingCache);
     this.cache =
       options.cache instanceof EmbeddingCache
         ? options.cache
@@ -84,7 +86,12 @@ export class ModelSegmenter implements Segmenter {
     const { rows, columns } = slice;
     // Prompt errors surface before any expensive work.
     let t = performance.now();
-    const decoderPrompt = buildDecoderPrompt(prompt, rows, columns, this.contract.toInputFrame(rows, columns));
+    const decoderPrompt = buildDecoderPrompt(
+      prompt,
+      rows,
+      columns,
+      this.contract.toInputFrame(rows, columns),
+    );
     const promptMs = performance.now() - t;
 
     const { embedding, timings } = await this.embeddingFor(slice, options);
@@ -121,7 +128,7 @@ export class ModelSegmenter implements Segmenter {
   }
 
   async dispose(): Promise<void> {
-    this.cache.clear();
+    if (this.ownsCache) this.cache.clear(); // a shared cache lives on with its other users
     await this.model.release();
   }
 

@@ -22,7 +22,7 @@ export interface WebBackendChoice {
   description: string;
 }
 
-interface Platform {
+export interface Platform {
   isNode: boolean;
   crossOriginIsolated: boolean;
   hardwareConcurrency: number;

@@ -279,7 +279,8 @@ const DEFINITIONS: Array<Image8Definition | ModalityDefinition> = [
   {
     name: 'step_motion',
     domain: 'image8',
-    summary: 'MRI step motion: linear phase ramp on the lower half of the centred k-space rows',
+    summary:
+      'MRI step motion: a linear phase ramp (a shift) on the centred k-space rows acquired after the step',
     levels: STEP_MOTION.map(([f, s]) => `shift ${s} px from ${f * 100}% of the rows`),
     draw: (severity) => {
       const [firstRowFraction, shift] = level(STEP_MOTION, severity);

@@ -85,14 +85,21 @@ describe('SEG writer validation', () => {
     expect(dicomError(() => segmentFromOrgan('appendix', { type: 'MANUAL' })).code).toBe('unknown-organ');
   });
 
-  it('refuses overlapping segments in a label map, and an entirely empty segmentation', () => {
+  it('refuses overlapping segments in a label map', () => {
     expect(dicomError(() => new Segmentation({ ...options(), type: 'LABELMAP' })).message).toContain(
       'overlap',
     );
+  });
+
+  it('writes an entirely empty segmentation as one empty frame that reads back empty', () => {
     const empty = masks.map((m) => new Uint8Array(m.length));
-    expect(dicomError(() => new Segmentation({ ...options(), masks: empty })).code).toBe(
-      'empty-segmentation',
-    );
+    for (const type of ['BINARY', 'LABELMAP'] as const) {
+      const seg = new Segmentation({ ...options(), masks: empty, type });
+      expect(seg.frameCount).toBe(1);
+      expect(seg.segmentsOverlap).toBe(false);
+      const back = masksForSeries(parseSegmentation(seg.toBytes(), 'empty'), series).masks;
+      expect(back.map((m) => m.reduce((a, b) => a + b, 0))).toEqual([0, 0, 0, 0]);
+    }
   });
 
   it('packs mid-byte frames that read back exactly, with SegmentsOverlap YES', () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -206,6 +207,24 @@ ds.save_as(out, write_like_original=False)
     const error = dicomError(() => readSeries([readDicomFile(out)]));
     expect(error.code).toBe('unsupported-transfer-syntax');
     expect(error.message).toContain('JPEG Baseline (Process 1) (1.2.840.10008.1.2.4.50)');
+  });
+});
+
+const missingDcmtk = missingTools({ commands: ['dcmcjpeg'], paths: [SHARED_DATA] });
+describe.skipIf(missingDcmtk)('JPEG Lossless (files made by dcmtk dcmcjpeg)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jpeg-'));
+  it.each([
+    ['ct-3slice/02.dcm', '+e1', '1.2.840.10008.1.2.4.70'],
+    ['ct-3slice/02.dcm', '+el', '1.2.840.10008.1.2.4.57'],
+    ['mr-adc/000003.dcm', '+e1', '1.2.840.10008.1.2.4.70'],
+    ['ct-23x38x3/IMG0001.dcm', '+e1', '1.2.840.10008.1.2.4.70'],
+  ])('decodes %s (%s) to the same modality values', (file, option, syntax) => {
+    const source = join(SHARED_DATA, file);
+    const out = join(dir, `${file.replace('/', '_')}${option}.dcm`);
+    execFileSync('dcmcjpeg', [option, source, out]);
+    expect(parseDicom(readDicomFile(out).bytes, out).transferSyntaxUID).toBe(syntax);
+    const plain = readSeries([readDicomFile(source)]).slices[0].values;
+    expect(readSeries([readDicomFile(out)]).slices[0].values).toEqual(plain);
   });
 });
 

@@ -82,8 +82,16 @@ export async function openViewer(url: string): Promise<ViewerBrowser> {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  page.on('response', (response) => {
+    if (response.status() >= 400) consoleErrors.push(`HTTP ${response.status()} ${response.url()}`);
+  });
   await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+  try {
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 60_000 });
+  } catch (error) {
+    const message = await page.locator('#message').textContent().catch(() => '');
+    throw new Error(`viewer did not start: ${message}; console: ${consoleErrors.join(' | ')}`, { cause: error });
+  }
   return {
     context,
     page,

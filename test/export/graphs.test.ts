@@ -37,7 +37,10 @@ interface Check {
 }
 interface Manifest {
   decoderKind: 'sam' | 'robust';
-  graphs: Record<'encoder' | 'decoder', { file: string; inputs: { name: string }[]; outputs: { name: string }[] }>;
+  graphs: Record<
+    'encoder' | 'decoder',
+    { file: string; inputs: { name: string }[]; outputs: { name: string }[] }
+  >;
 }
 
 /** image[0, c, y, x] = ((37x + 91y + 53c) mod 256) / 64 - 2: exact in float32 (graph_check.check_image). */
@@ -53,15 +56,22 @@ function checkImage(): Float32Array {
 /** mask[0, 0, y, x] = ((29x + 47y) mod 64) / 8 - 4 (graph_check.check_mask). */
 function checkMask(): Float32Array {
   const out = new Float32Array(LOW_RES * LOW_RES);
-  for (let y = 0; y < LOW_RES; y++) for (let x = 0; x < LOW_RES; x++) out[y * LOW_RES + x] = ((29 * x + 47 * y) % 64) / 8 - 4;
+  for (let y = 0; y < LOW_RES; y++)
+    for (let x = 0; x < LOW_RES; x++) out[y * LOW_RES + x] = ((29 * x + 47 * y) % 64) / 8 - 4;
   return out;
 }
 
 /** Compares a full tensor with the stored strided sample and the full tensor's sums. */
-function expectMatches(actual: Float32Array, sample: Float32Array, info: SampleInfo, tolerance: number): number {
+function expectMatches(
+  actual: Float32Array,
+  sample: Float32Array,
+  info: SampleInfo,
+  tolerance: number,
+): number {
   expect(actual.length).toBe(info.shape.reduce((a, b) => a * b, 1));
   let maxDiff = 0;
-  for (let i = 0; i < info.count; i++) maxDiff = Math.max(maxDiff, Math.abs(actual[i * info.stride] - sample[i]));
+  for (let i = 0; i < info.count; i++)
+    maxDiff = Math.max(maxDiff, Math.abs(actual[i * info.stride] - sample[i]));
   expect(maxDiff).toBeLessThanOrEqual(tolerance);
   let sum = 0;
   let absSum = 0;
@@ -106,9 +116,15 @@ describe.each(['tiny-robust', 'tiny-sam'])('exported graphs of %s reproduce the 
     const encoder = await open('encoder');
     const image = new ort.Tensor('float32', checkImage(), [1, 3, IMAGE_SIZE, IMAGE_SIZE]);
     encoderOutputs = await encoder.run({ image });
-    const names = manifest.decoderKind === 'robust' ? ['image_embeddings', 'robust_features'] : ['image_embeddings'];
+    const names =
+      manifest.decoderKind === 'robust' ? ['image_embeddings', 'robust_features'] : ['image_embeddings'];
     for (const name of names) {
-      const diff = expectMatches(encoderOutputs[name].data as Float32Array, sample(name), check.samples[name], 1e-3);
+      const diff = expectMatches(
+        encoderOutputs[name].data as Float32Array,
+        sample(name),
+        check.samples[name],
+        1e-3,
+      );
       console.log(`${model} ${name}: max abs diff ${diff.toExponential(2)}`);
     }
   });
@@ -122,13 +138,23 @@ describe.each(['tiny-robust', 'tiny-sam'])('exported graphs of %s reproduce the 
         image_embeddings: encoderOutputs!.image_embeddings,
         point_coords: new ort.Tensor('float32', Float32Array.from(c.point_coords.flat()), [1, n, 2]),
         point_labels: new ort.Tensor('float32', Float32Array.from(c.point_labels), [1, n]),
-        mask_input: new ort.Tensor('float32', c.mask ? checkMask() : new Float32Array(LOW_RES * LOW_RES), [1, 1, LOW_RES, LOW_RES]),
+        mask_input: new ort.Tensor('float32', c.mask ? checkMask() : new Float32Array(LOW_RES * LOW_RES), [
+          1,
+          1,
+          LOW_RES,
+          LOW_RES,
+        ]),
         has_mask_input: new ort.Tensor('float32', Float32Array.of(c.mask ? 1 : 0), [1]),
       };
       if (manifest.decoderKind === 'robust') feeds.robust_features = encoderOutputs!.robust_features;
       const out = await decoder.run(feeds);
       const logits = `${c.name}.low_res_logits`;
-      const diff = expectMatches(out.low_res_logits.data as Float32Array, sample(logits), check.samples[logits], 1e-3);
+      const diff = expectMatches(
+        out.low_res_logits.data as Float32Array,
+        sample(logits),
+        check.samples[logits],
+        1e-3,
+      );
       const iou = sample(`${c.name}.iou_prediction`)[0];
       expect(Math.abs((out.iou_prediction.data as Float32Array)[0] - iou)).toBeLessThan(1e-4);
       console.log(`${model} ${c.name}: logits max abs diff ${diff.toExponential(2)}`);

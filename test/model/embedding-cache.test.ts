@@ -69,3 +69,17 @@ describe('float16 conversion', () => {
     expect([...halfway]).toEqual([1, 1 + 2 ** -9, Number.POSITIVE_INFINITY, 0]);
   });
 });
+
+describe('fp16 cache on repeated boxes', () => {
+  it('widens an entry once and reuses it while it stays the entry in use', () => {
+    const cache = new EmbeddingCache({ maxBytes: 1e6, fp16: true });
+    cache.set('a', tensor(100, 0.5));
+    cache.set('b', tensor(100, 0.25));
+    const first = cache.get('a');
+    expect(cache.get('a')).toBe(first);
+    expect(cache.get('b')?.tensors.image_embeddings.data[0]).toBe(0.25);
+    cache.delete('b');
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.stats).toMatchObject({ hits: 3, misses: 1, entries: 1 });
+  });
+});

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stackPositions, writeImageSeries } from '../../src/dicom/image-series-writer.ts';
-import { readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
 import { Segmentation, segmentFromOrgan } from '../../src/dicom/seg-writer.ts';
+import { readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
 import { uidFromSeed } from '../../src/dicom/uid.ts';
 import { Rng } from '../../src/robustness/random.ts';
 
@@ -10,13 +10,19 @@ import { Rng } from '../../src/robustness/random.ts';
  * A small CT study written to `dir` for CLI tests: `series/` (3 slices of 96x96, a soft-tissue body,
  * a liver-like and a spleen-like ellipse with noise) and `truth.dcm`, its SEG. Deterministic.
  */
-export function writeSyntheticStudy(dir: string, size = 96, slices = 3): { seriesDir: string; truthPath: string } {
+export function writeSyntheticStudy(
+  dir: string,
+  size = 96,
+  slices = 3,
+): { seriesDir: string; truthPath: string } {
   const rng = new Rng(2024);
   const rows = size;
   const columns = size;
   const organs = {
-    liver: (r: number, c: number, z: number) => ((r - 0.45 * rows) / (0.2 * rows)) ** 2 + ((c - 0.35 * columns) / (0.22 * columns - z)) ** 2 < 1,
-    spleen: (r: number, c: number, z: number) => ((r - 0.5 * rows) / (0.12 * rows)) ** 2 + ((c - 0.72 * columns) / (0.1 * columns + z)) ** 2 < 1,
+    liver: (r: number, c: number, z: number) =>
+      ((r - 0.45 * rows) / (0.2 * rows)) ** 2 + ((c - 0.35 * columns) / (0.22 * columns - z)) ** 2 < 1,
+    spleen: (r: number, c: number, z: number) =>
+      ((r - 0.5 * rows) / (0.12 * rows)) ** 2 + ((c - 0.72 * columns) / (0.1 * columns + z)) ** 2 < 1,
   };
   const values: Float32Array[] = [];
   const masks = [new Uint8Array(slices * rows * columns), new Uint8Array(slices * rows * columns)];
@@ -44,7 +50,12 @@ export function writeSyntheticStudy(dir: string, size = 96, slices = 3): { serie
   const orientation: [number, number, number, number, number, number] = [1, 0, 0, 0, 1, 0];
   const instances = writeImageSeries({
     modality: 'CT',
-    patient: { patientName: 'Synthetic^Robustness', patientID: 'RB-1', patientBirthDate: '', patientSex: 'O' },
+    patient: {
+      patientName: 'Synthetic^Robustness',
+      patientID: 'RB-1',
+      patientBirthDate: '',
+      patientSex: 'O',
+    },
     study: {
       studyInstanceUID: uidFromSeed('robustness-test-study'),
       studyDate: '20260101',
@@ -70,14 +81,12 @@ export function writeSyntheticStudy(dir: string, size = 96, slices = 3): { serie
     sopInstanceUIDs: Array.from({ length: slices }, (_, k) => uidFromSeed(`robustness-test-sop-${k}`)),
     createdAt: new Date('2026-01-01T12:00:00Z'),
   });
-  for (const instance of instances) writeFileSync(join(seriesDir, `${instance.index + 1}.dcm`), instance.bytes);
+  for (const instance of instances)
+    writeFileSync(join(seriesDir, `${instance.index + 1}.dcm`), instance.bytes);
   const series = readSeriesFromDirectory(seriesDir);
   const seg = new Segmentation({
     source: series,
-    segments: [
-      segmentFromOrgan('liver', { type: 'MANUAL' }),
-      segmentFromOrgan('spleen', { type: 'MANUAL' }),
-    ],
+    segments: [segmentFromOrgan('liver', { type: 'MANUAL' }), segmentFromOrgan('spleen', { type: 'MANUAL' })],
     masks,
     createdAt: new Date('2026-01-01T12:00:00Z'),
   });

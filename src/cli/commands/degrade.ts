@@ -4,10 +4,16 @@ import type { Command } from 'commander';
 import { deriveSeries, writeImageSeries } from '../../dicom/image-series-writer.ts';
 import { readSeriesFromDirectory } from '../../dicom/series-node.ts';
 import { InputError } from '../../errors.ts';
-import { checkSeed, checkSeverity, corruption, referenceIntensity } from '../../robustness/catalogue.ts';
+import {
+  checkSeed,
+  checkSeverity,
+  corruption,
+  corruptionDefinitions,
+  referenceIntensity,
+} from '../../robustness/catalogue.ts';
 import { degradeSlice } from '../../robustness/degrade-slice.ts';
 import { writeFileAtomic } from '../files.ts';
-import { parseInteger, parseWindow } from './robustness-options.ts';
+import { parseInteger, parseWindow } from '../options.ts';
 
 interface DegradeOptions {
   series: string;
@@ -40,6 +46,7 @@ export async function runDegrade(options: DegradeOptions): Promise<void> {
   checkOutputFolder(options.out);
 
   const series = readSeriesFromDirectory(options.series);
+  for (const warning of series.warnings) process.stderr.write(`robustmedsam: warning: ${warning}\n`);
   const context =
     definition.domain === 'modality'
       ? { reference: referenceIntensity(series.slices.map((s) => s.values)) }
@@ -107,6 +114,16 @@ export async function runDegrade(options: DegradeOptions): Promise<void> {
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
 }
 
+/** The corruptions and what each severity level means, for --help. */
+export function corruptionHelp(): string {
+  const lines = ['Corruptions (severity 1-5; 3 is the RobustMedSAM paper setting):'];
+  for (const d of corruptionDefinitions()) {
+    const where = d.domain === 'image8' ? '8-bit window' : `${d.modality} modality values`;
+    lines.push(`  ${d.name} (${where}): ${d.summary}`, `      ${d.levels.join(' | ')}`);
+  }
+  return lines.join('\n');
+}
+
 export function register(program: Command): void {
   program
     .command('degrade')
@@ -125,5 +142,6 @@ export function register(program: Command): void {
       '8-bit window in modality units for the paper corruptions (default: CT -160,240; MR percentiles)',
     )
     .requiredOption('--out <dir>', 'new or empty folder for the degraded series')
+    .addHelpText('after', `\n${corruptionHelp()}`)
     .action(runDegrade);
 }

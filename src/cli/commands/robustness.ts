@@ -2,12 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { ClassicalSegmenter } from '../../classical/classical-segmenter.ts';
 import { masksForSeries, parseSegmentation } from '../../dicom/seg-reader.ts';
 import { readDicomFile, readSeriesFromDirectory } from '../../dicom/series-node.ts';
 import { InputError } from '../../errors.ts';
-import { loadModelFolder } from '../../model/model-folder-node.ts';
-import { ModelSegmenter } from '../../model/model-segmenter.ts';
 import {
   type BenchmarkEngine,
   type BenchmarkPlan,
@@ -35,8 +32,10 @@ import {
   recordsToCsv,
   summarise,
 } from '../../robustness/report.ts';
+import { openSegmenter } from '../engine.ts';
 import { writeFileAtomic } from '../files.ts';
-import { parseInteger, parseList, parseSeverities, parseWindow } from './robustness-options.ts';
+import { parseInteger, parseList, parseSeverities, parseWindow } from '../options.ts';
+import { corruptionHelp } from './degrade.ts';
 import { checkRunIdentity, ResultsFile } from './robustness-store.ts';
 
 interface RobustnessOptions {
@@ -53,6 +52,7 @@ interface RobustnessOptions {
   slices?: string;
   maxSlices?: string;
   structures?: string;
+  note: string[];
   out: string;
 }
 
@@ -72,11 +72,13 @@ function chooseCorruptions(text: string, modality: string): CorruptionName[] {
   return [...new Set(names.map((d) => d.name))];
 }
 
-/** Evenly spread picks: `count` of `items`, always including the first and last when count >= 2. */
+/**
+ * `count` of `items`, evenly spread: the middle item of each of `count` equal runs, so the organs'
+ * thin first and last slices are not favoured.
+ */
 function spread<T>(items: T[], count: number): T[] {
   if (count >= items.length) return items;
-  if (count === 1) return [items[Math.floor(items.length / 2)]];
-  return Array.from({ length: count }, (_, i) => items[Math.round((i * (items.length - 1)) / (count - 1))]);
+  return Array.from({ length: count }, (_, i) => items[Math.floor(((i + 0.5) * items.length) / count)]);
 }
 
 export async function runRobustness(options: RobustnessOptions): Promise<void> {
@@ -101,6 +103,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
   }
 
   const series = readSeriesFromDirectory(options.series);
+  for (const warning of series.warnings) process.stderr.write(`robustmedsam: warning: ${warning}\n`);
   const corruptions = chooseCorruptions(options.corruptions, series.modality);
   const seg = parseSegmentation(readDicomFile(options.truth).bytes, options.truth);
   const { masks } = masksForSeries(seg, series);
@@ -143,14 +146,17 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
 
   const engines: BenchmarkEngine[] = [];
   if (options.classical) {
-    const segmenter = new ClassicalSegmenter();
+    const segmenter = await openSegmenter(undefined);
     engines.push({ id: 'classical', label: segmenter.info.label, segmenter });
   }
   for (const dir of options.model) {
-    const segmenter = new ModelSegmenter(await loadModelFolder(dir));
+    const segmenter = await openSegmenter(dir);
     let id = basename(resolve(dir));
     while (engines.some((e) => e.id === id)) id = `${id}-${engines.length}`;
-    engines.push({ id, label: `${segmenter.info.label} (${id})`, segmenter });
+    const label = engines.some((e) => e.label === segmenter.info.label)
+      ? `${segmenter.info.label} (${id})`
+      : segmenter.info.label;
+    engines.push({ id, label, segmenter });
   }
 
   mkdirSync(options.out, { recursive: true });
@@ -212,7 +218,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
     `Engines: ${engines.map((e) => `${e.label} [${e.segmenter.info.backend}]`).join('; ')}.`,
     `Corruptions: ${corruptions.join(', ')}; severities ${severities.join(', ')}; seed ${seed}.`,
     `Prompt: the truth's bounding box plus ${boxMargin} px on each side; window ${window ? `${window.low},${window.high}` : 'the modality default of the clean slice'} for clean and degraded slices alike; NSD tolerance ${nsdToleranceMm} mm.`,
-    `Records: ${records.length} (${store.resumed} taken from an earlier run); this run took ${seconds.toFixed(0)} s.`,
+    `Records: ${records.length} (${store.resumed} found from an earlier invocation); engine time in the records ${(records.reduce((t, r) => t + r.milliseconds, 0) / 1000).toFixed(0)} s; this invocation took ${seconds.toFixed(0)} s.`,
   ];
   const levels = corruptionDefinitions()
     .filter((d) => corruptions.includes(d.name))
@@ -220,6 +226,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
   const notes = [
     'Dice per structure instance (one structure on one slice), averaged; both masks empty counts as Dice 1, one empty as 0. HD95 is infinite (null in JSON, inf in CSV) when one mask is empty.',
     'Parameters drawn within a level (a factor in a range, a kernel from a list) are drawn once per seed; every record in results.csv carries the values used.',
+    ...options.note,
   ];
   const chartFile = 'dice-vs-severity.svg';
   writeFileAtomic(join(options.out, 'results.csv'), recordsToCsv(records));
@@ -252,7 +259,6 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
 }
 
 export function register(program: Command): void {
-  const names = corruptionDefinitions().map((d) => d.name);
   program
     .command('robustness')
     .description(
@@ -262,7 +268,11 @@ export function register(program: Command): void {
     .requiredOption('--truth <seg.dcm>', 'ground-truth DICOM SEG of that series')
     .option('--model <dir>', 'model folder (repeatable)', (v: string, all: string[]) => [...all, v], [])
     .option('--no-classical', 'leave out the model-free default engine')
-    .option('--corruptions <list>', `"all" or a comma-separated list of: ${names.join(', ')}`, 'all')
+    .option(
+      '--corruptions <list>',
+      '"all" (the paper\'s 12 and the physical ones of the series\' modality) or a comma-separated list of names (below)',
+      'all',
+    )
     .option('--severities <levels>', 'severity levels, e.g. 1-5 or 1,3,5', '1-5')
     .option('--seed <s>', 'integer seed of every degradation', '0')
     .option('--window <low,high>', '8-bit window in modality units (default: CT -160,240; MR percentiles)')
@@ -271,6 +281,13 @@ export function register(program: Command): void {
     .option('--slices <list>', 'slice indices (in the sorted series) to use; default every slice with truth')
     .option('--max-slices <n>', 'use at most n slices, evenly spread')
     .option('--structures <list>', 'segment labels to use; default all')
+    .option(
+      '--note <text>',
+      'a note for the report (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
     .requiredOption('--out <dir>', 'folder for results (rerun with the same folder to resume)')
+    .addHelpText('after', `\n${corruptionHelp()}`)
     .action(runRobustness);
 }

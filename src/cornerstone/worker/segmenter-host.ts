@@ -32,6 +32,8 @@ interface Port {
 interface Job {
   id: number;
   background: boolean;
+  /** performance.now() when the request arrived: the wait before it ran is reported. */
+  queuedAt: number;
   run: () => Promise<{ value: unknown; transfer?: Transferable[] }>;
 }
 
@@ -64,7 +66,10 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
       const index = queue.findIndex((j) => !j.background);
       const [job] = queue.splice(index >= 0 ? index : 0, 1);
       try {
+        const waited = performance.now() - job.queuedAt;
         const { value, transfer } = await job.run();
+        const timings = (value as { timings?: Record<string, number> } | null)?.timings;
+        if (timings) timings.queued = waited;
         reply({ id: job.id, type: 'result', value: value as never }, transfer);
       } catch (error) {
         fail(job.id, error);
@@ -113,6 +118,7 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
         queue.push({
           id,
           background: false,
+          queuedAt: performance.now(),
           run: async () => ({ value: await load(id, request.engine, request.threads) }),
         });
         break;
@@ -121,6 +127,7 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
         queue.push({
           id,
           background,
+          queuedAt: performance.now(),
           run: async () => {
             const s = requireSegmenter();
             const note = { sopInstanceUID: slice.sopInstanceUID, frame: slice.frame, background };
@@ -139,6 +146,7 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
         queue.push({
           id,
           background: false,
+          queuedAt: performance.now(),
           run: async () => {
             const s = requireSegmenter();
             const result = await s.segment(job.slice, job.prompt, { window: job.window });
@@ -175,6 +183,7 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
         queue.push({
           id,
           background: false,
+          queuedAt: performance.now(),
           run: async () => {
             await segmenter?.dispose();
             segmenter = null;

@@ -20,8 +20,8 @@ export function clipTruncate(values: ArrayLike<number>, rows: number, columns: n
 }
 
 /** Applies `f` to every pixel value (as float) and clips and truncates the result. */
-export function mapPixels(image: Image8, f: (value: number, index: number) => number): Image8 {
+export function mapPixels(image: Image8, f: (value: number) => number): Image8 {
   const out = new Float64Array(image.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = f(image.data[i], i);
+  for (let i = 0; i < out.length; i++) out[i] = f(image.data[i]);
   return clipTruncate(out, image.rows, image.columns);
 }

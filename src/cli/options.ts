@@ -1,5 +1,6 @@
-import { InputError } from '../../errors.ts';
-import type { Window } from '../../model/segmenter.ts';
+/** Parsing of command-line option values shared by the commands, with errors that name the flag. */
+import { InputError } from '../errors.ts';
+import type { Window } from '../model/segmenter.ts';
 
 /** Strict integer flag parsing: "3" is 3, "3.5", "3x" and "" are errors naming the flag. */
 export function parseInteger(text: string, flag: string): number {

@@ -1,0 +1,118 @@
+"""ONNX export: valid graphs with the manifest's I/O, fp16 storage, atomic folders, the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import onnx
+import pytest
+from onnx import TensorProto
+
+from export import onnx_export
+from export.cli import main
+from export.errors import ExportError
+from export.onnx_export import export_model_folder
+
+MANIFEST_KEYS = {"format", "name", "version", "decoderKind", "contract", "precision", "provenance", "graphs"}
+
+
+def graph_io(proto: onnx.ModelProto, which: str) -> list[dict]:
+    values = proto.graph.input if which == "inputs" else proto.graph.output
+    return [
+        {
+            "name": v.name,
+            "type": "float32" if v.type.tensor_type.elem_type == TensorProto.FLOAT else v.type.tensor_type.elem_type,
+            "shape": [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim],
+        }
+        for v in values
+    ]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, tiny_robust, tiny_sam):
+    root = tmp_path_factory.mktemp("models")
+    folders = {}
+    for name, model, precision in (("robust", tiny_robust, "fp32"), ("sam", tiny_sam, "fp32"), ("robust-fp16", tiny_robust, "fp16")):
+        export_model_folder(
+            model, root / name, contract="sam", precision=precision, name=name, version="1", sources=[], log=lambda _: None
+        )
+        model.numerics.ops = "reference"
+        folders[name] = root / name
+    return folders
+
+
+@pytest.mark.parametrize("name", ["robust", "sam", "robust-fp16"])
+def test_model_folder_is_valid_and_matches_its_manifest(exported, name):
+    folder = exported[name]
+    manifest = json.loads((folder / "model.json").read_text())
+    assert MANIFEST_KEYS <= set(manifest)
+    assert manifest["format"] == "robustmedsam-model/1"
+    assert manifest["decoderKind"] == ("sam" if name == "sam" else "robust")
+    assert ("batchNorm" in manifest) == (name != "sam")
+    assert set(manifest["provenance"]) == {"tool", "createdAt", "config", "sources"}
+    for role in ("encoder", "decoder"):
+        spec = manifest["graphs"][role]
+        data = (folder / spec["file"]).read_bytes()
+        assert spec["bytes"] == len(data)
+        assert spec["sha256"] == hashlib.sha256(data).hexdigest()
+        proto = onnx.load_from_string(data)
+        onnx.checker.check_model(proto)
+        assert graph_io(proto, "inputs") == spec["inputs"]
+        assert graph_io(proto, "outputs") == spec["outputs"]
+    decoder_inputs = [i["name"] for i in manifest["graphs"]["decoder"]["inputs"]]
+    expected = ["image_embeddings"] + (["robust_features"] if name != "sam" else [])
+    assert decoder_inputs == expected + ["point_coords", "point_labels", "mask_input", "has_mask_input"]
+    assert manifest["graphs"]["decoder"]["inputs"][len(expected)]["shape"] == [1, "N", 2]
+
+
+def test_fp16_stores_weights_as_half_but_keeps_float_io(exported):
+    fp32 = exported["robust"] / "encoder.onnx"
+    fp16 = exported["robust-fp16"] / "encoder.onnx"
+    proto = onnx.load(str(fp16))
+    types = {i.data_type for i in proto.graph.initializer if len(i.dims) and max(i.dims) >= 256}
+    assert types == {TensorProto.FLOAT16}
+    assert all(v.type.tensor_type.elem_type == TensorProto.FLOAT for v in list(proto.graph.input) + list(proto.graph.output))
+    assert fp16.stat().st_size < 0.7 * fp32.stat().st_size
+
+
+def test_export_failure_leaves_nothing(tmp_path, tiny_sam, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("tracing failed")
+
+    monkeypatch.setattr(onnx_export, "export_graph", broken)
+    with pytest.raises(RuntimeError):
+        export_model_folder(tiny_sam, tmp_path / "out", contract="sam", precision="fp32", name="x", version="1", sources=[])
+    tiny_sam.numerics.ops = "reference"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_refuses_to_replace_an_unrelated_folder(tmp_path, tiny_sam):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    with pytest.raises(ExportError, match="did not write"):
+        export_model_folder(tiny_sam, precious, contract="sam", precision="fp32", name="x", version="1", sources=[])
+    tiny_sam.numerics.ops = "reference"
+    assert (precious / "notes.txt").read_text() == "keep me"
+
+
+def test_cli_end_to_end_and_errors(tmp_path, capsys):
+    ckpt, out = tmp_path / "r.pth", tmp_path / "model"
+    assert main(["random", "--config", "tiny", "--kind", "sam", "--out", str(ckpt)]) == 0
+    assert main(["onnx", "--checkpoint", str(ckpt), "--contract", "medsam", "--out", str(out)]) == 0
+    manifest = json.loads((out / "model.json").read_text())
+    assert (manifest["decoderKind"], manifest["contract"], manifest["provenance"]["config"]) == ("sam", "medsam", "tiny")
+    assert manifest["provenance"]["sources"][0]["file"] == "r.pth"
+    assert main(["onnx", "--checkpoint", str(ckpt), "--contract", "sam", "--out", str(out)]) == 0  # replaces its own
+    capsys.readouterr()
+    assert main(["onnx", "--checkpoint", str(tmp_path / "nope.pth"), "--contract", "sam", "--out", str(tmp_path / "x")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["onnx", "--checkpoint", str(ckpt), "--kind", "robust", "--contract", "sam", "--out", str(tmp_path / "y")]) == 1
+    err = capsys.readouterr().err
+    assert "89 missing keys" in err and "hint:" in err
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+    with pytest.raises(SystemExit) as usage:
+        main(["onnx", "--checkpoint", str(ckpt), "--contract", "bogus", "--out", str(out)])
+    assert usage.value.code == 2

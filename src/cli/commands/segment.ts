@@ -1,0 +1,124 @@
+import type { Command } from 'commander';
+import { DEFAULT_EQUIPMENT, Segmentation } from '../../dicom/seg-writer.ts';
+import { readSeriesFromDirectory } from '../../dicom/series-node.ts';
+import { InputError } from '../../errors.ts';
+import { parseBox } from '../box-option.ts';
+import { describeEngine, openSegmenter } from '../engine.ts';
+import { writeFileAtomic } from '../files.ts';
+import { encodeNpy } from '../npy.ts';
+import { parseInteger, parseWindow } from '../options.ts';
+import { longString, segmentIdentity } from '../segment-codes.ts';
+
+interface SegmentOptions {
+  series: string;
+  slice: string;
+  box: string;
+  model?: string;
+  window?: string;
+  label: string;
+  out: string;
+  maskOut?: string;
+}
+
+/** One box on one slice -> a mask -> a DICOM SEG (and optionally the mask as .npy). */
+export async function runSegment(options: SegmentOptions): Promise<void> {
+  // Every flag is checked before the series is read or a model loaded.
+  const box = parseBox(options.box);
+  const sliceIndex = parseInteger(options.slice, '--slice');
+  const window = options.window === undefined ? undefined : parseWindow(options.window);
+  if (!options.label.trim()) throw new InputError('invalid-label', '--label must not be empty.');
+  const identity = segmentIdentity(options.label);
+
+  const series = readSeriesFromDirectory(options.series);
+  const count = series.slices.length;
+  if (sliceIndex < 0 || sliceIndex >= count) {
+    throw new InputError(
+      'slice-out-of-range',
+      `--slice ${sliceIndex} is outside the series, which has ${count} slices (indices 0 to ${count - 1}, sorted along the slice normal).`,
+      `Choose a slice index from 0 to ${count - 1}.`,
+    );
+  }
+  const slice = series.slices[sliceIndex];
+  const segmenter = await openSegmenter(options.model);
+  try {
+    const started = performance.now();
+    const result = await segmenter.segment(slice, { box }, { window });
+    const elapsed = performance.now() - started;
+    const pixels = slice.rows * slice.columns;
+    let area = 0;
+    for (let i = 0; i < pixels; i++) area += result.mask[i];
+    if (area === 0) {
+      throw new InputError(
+        'empty-mask',
+        `The ${segmenter.info.label} engine found nothing in box ${options.box} on slice ${sliceIndex}; no SEG was written.`,
+        'Draw the box around the structure, with a little margin.',
+      );
+    }
+    const volume = new Uint8Array(count * pixels);
+    volume.set(result.mask, sliceIndex * pixels);
+    const seg = new Segmentation({
+      source: series,
+      segments: [
+        {
+          label: identity.label,
+          codes: identity.codes,
+          color: identity.color,
+          algorithmType: 'SEMIAUTOMATIC',
+          algorithmName: longString(segmenter.info.label),
+          algorithmVersion: DEFAULT_EQUIPMENT.softwareVersions,
+          description: `Box ${options.box} on slice ${sliceIndex}`,
+        },
+      ],
+      masks: [volume],
+      contentLabel: 'BOX_PROMPT',
+      contentDescription: longString(`Box-prompt segmentation by ${segmenter.info.label}`),
+      contentCreatorName: 'ROBUSTMEDSAM^CLI',
+      seriesDescription: longString(`${identity.label} (${segmenter.info.label})`),
+    });
+    // Encode everything first, then write: a failure leaves no output file behind.
+    const segBytes = seg.toBytes();
+    const npyBytes = options.maskOut
+      ? encodeNpy({ dtype: 'uint8', shape: [slice.rows, slice.columns], data: result.mask })
+      : undefined;
+    writeFileAtomic(options.out, segBytes);
+    if (options.maskOut && npyBytes) writeFileAtomic(options.maskOut, npyBytes);
+
+    const [rowSpacing, columnSpacing] = slice.pixelSpacing;
+    const timings = Object.entries(result.timings)
+      .map(([stage, ms]) => `${stage} ${ms.toFixed(1)} ms`)
+      .join(', ');
+    process.stdout.write(
+      `${[
+        `engine: ${describeEngine(segmenter)}`,
+        `slice ${sliceIndex} of ${count} (SOP Instance UID ${slice.sopInstanceUID}), box ${options.box}`,
+        `mask: ${area} pixels (${(area * rowSpacing * columnSpacing).toFixed(1)} mm^2), score ${result.score.toFixed(3)}`,
+        `time: ${elapsed.toFixed(1)} ms total (${timings})`,
+        `wrote ${options.out}${options.maskOut ? ` and ${options.maskOut}` : ''}`,
+      ].join('\n')}\n`,
+    );
+  } finally {
+    await segmenter.dispose();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('segment')
+    .description('Segment one structure from a box on one slice and save it as a DICOM SEG.')
+    .requiredOption('--series <dir>', 'folder holding the DICOM files of one CT or MR series')
+    .requiredOption('--slice <n>', 'slice index in the series sorted along its normal (0-based)')
+    .requiredOption('--box <x0,y0,x1,y1>', 'box corners in pixel columns,rows of that slice (any order)')
+    .option('--model <dir>', 'model folder (model.json + graphs); without it the classical engine runs')
+    .option(
+      '--window <low,high>',
+      'window to 8 bits in modality units (default: CT -160,240 HU; MR percentiles)',
+    )
+    .option(
+      '--label <name>',
+      'segment label; organ names (liver, left kidney, ...) get their SNOMED codes',
+      'Segment',
+    )
+    .requiredOption('--out <seg.dcm>', 'where to write the DICOM SEG')
+    .option('--mask-out <mask.npy>', 'also write the mask as a NumPy uint8 array (rows x columns)')
+    .action(runSegment);
+}

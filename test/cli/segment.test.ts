@@ -1,0 +1,164 @@
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeNpy } from '../../src/cli/npy.ts';
+import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
+import { readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
+import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
+import { dciodvfyErrors, runCli } from './run-cli.ts';
+
+const CT = join(REPO_ROOT, 'sample-dicom', 'ct-abdomen');
+const TINY_MODEL = join(REPO_ROOT, 'test', 'fixtures', 'models', 'tiny-robust');
+const work = mkdtempSync(join(tmpdir(), 'robustmedsam-segment-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+// The liver on slice 20 of the bundled CT, with a margin.
+const LIVER_BOX = '60,130,290,340';
+
+describe.skipIf(missingTools({ commands: ['dciodvfy'], python: ['numpy'] }))('robustmedsam segment', () => {
+  it('writes a SEG that dciodvfy accepts and the mask as a .npy that NumPy reads', async () => {
+    const out = join(work, 'liver.seg.dcm');
+    const npy = join(work, 'liver.npy');
+    const run = await runCli([
+      'segment',
+      '--series',
+      CT,
+      '--slice',
+      '20',
+      '--box',
+      LIVER_BOX,
+      '--label',
+      'liver',
+      '--out',
+      out,
+      '--mask-out',
+      npy,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/engine: Classical \(random walker, no model\)/);
+    expect(run.stdout).toMatch(/mask: \d+ pixels/);
+    expect(run.stdout).toMatch(/time: [\d.]+ ms/);
+    expect(dciodvfyErrors(out)).toEqual([]);
+
+    const mask = decodeNpy(new Uint8Array(readFileSync(npy)));
+    expect(mask.dtype).toBe('uint8');
+    expect(mask.shape).toEqual([512, 512]);
+    const area = Array.from(mask.data).reduce((a, b) => a + b, 0);
+    expect(Number(/mask: (\d+) pixels/.exec(run.stdout)![1])).toBe(area);
+    const numpy = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        `import numpy; m = numpy.load(${JSON.stringify(npy)}); print(m.dtype, m.shape, int(m.sum()), int(m.max()))`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(numpy.stdout.trim()).toBe(`uint8 (512, 512) ${area} 1`);
+
+    // The SEG holds the same mask on the same slice, labelled with the organ's codes.
+    const series = readSeriesFromDirectory(CT);
+    const seg = parseSegmentation(new Uint8Array(readFileSync(out)), out);
+    expect(seg.segments.map((s) => [s.label, s.codes.type.value, s.algorithmType, s.algorithmName])).toEqual([
+      ['Liver', '10200004', 'SEMIAUTOMATIC', 'Classical (random walker, no model)'],
+    ]);
+    const { masks } = masksForSeries(seg, series);
+    expect(masks[0].subarray(20 * 512 * 512, 21 * 512 * 512)).toEqual(mask.data);
+    expect(masks[0].reduce((a, b) => a + b, 0)).toBe(area);
+  });
+
+  it('runs the model given with --model and says so', async () => {
+    const out = join(work, 'model.seg.dcm');
+    const run = await runCli([
+      'segment',
+      '--series',
+      CT,
+      '--slice',
+      '20',
+      '--box',
+      LIVER_BOX,
+      '--model',
+      TINY_MODEL,
+      '--out',
+      out,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/engine: tiny-robust .*\[onnxruntime-node/);
+    expect(run.stdout).toMatch(/encoder [\d.]+ ms/);
+    expect(dciodvfyErrors(out)).toEqual([]);
+  });
+});
+
+describe('robustmedsam segment with bad input', () => {
+  const cases: Array<[string, string[], number, RegExp]> = [
+    [
+      'a missing series folder',
+      ['--series', join(work, 'no-such-folder')],
+      3,
+      /Cannot read the series folder/,
+    ],
+    [
+      'a slice index past the end',
+      ['--slice', '40'],
+      3,
+      /--slice 40 is outside the series, which has 40 slices/,
+    ],
+    ['a negative slice index', ['--slice', '-1'], 3, /outside the series/],
+    ['a non-integer slice index', ['--slice', '2.5'], 3, /--slice must be an integer/],
+    ['a malformed box', ['--box', '10,20,30'], 3, /--box must be four numbers/],
+    ['a box with text in it', ['--box', '10,20,abc,40'], 3, /--box must be four numbers/],
+    ['a box outside the image', ['--box', '600,600,700,700'], 3, /lies wholly outside the 512x512 image/],
+    ['a box of zero area', ['--box', '100,100,100,200'], 3, /has no area inside the image/],
+    ['a reversed window', ['--window', '240,-160'], 3, /--window must be low,high/],
+    ['a model folder that is not one', ['--model', work], 4, /model\.json does not exist/],
+  ];
+  for (const [what, override, code, message] of cases) {
+    it(`refuses ${what} with a clear message, exit code ${code} and no output file`, async () => {
+      const out = join(work, `bad-${what.replaceAll(' ', '-')}.seg.dcm`);
+      const npy = join(work, `bad-${what.replaceAll(' ', '-')}.npy`);
+      const args: Record<string, string> = {
+        '--series': CT,
+        '--slice': '20',
+        '--box': LIVER_BOX,
+        '--out': out,
+        '--mask-out': npy,
+      };
+      for (let i = 0; i < override.length; i += 2) args[override[i]] = override[i + 1];
+      const run = await runCli(['segment', ...Object.entries(args).flat()]);
+      expect(run.code).toBe(code);
+      expect(run.stderr).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+      expect(existsSync(npy)).toBe(false);
+    });
+  }
+
+  it('refuses a folder that holds no DICOM files, leaving nothing behind', async () => {
+    const folder = join(work, 'not-dicom');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'notes.txt'), 'not an image');
+    const out = join(work, 'not-dicom.seg.dcm');
+    const run = await runCli([
+      'segment',
+      '--series',
+      folder,
+      '--slice',
+      '0',
+      '--box',
+      '1,1,5,5',
+      '--out',
+      out,
+    ]);
+    expect(run.code).toBe(5);
+    expect(run.stderr).toMatch(/not a DICOM file/);
+    expect(readdirSync(work).filter((f) => f.startsWith('not-dicom.seg'))).toEqual([]);
+  });
+});

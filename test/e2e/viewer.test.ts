@@ -1,0 +1,258 @@
+/**
+ * The demo viewer end to end in Debian's chromium: open the bundled CT, drag a box with the mouse,
+ * wait for the preview, accept it, check the labelmap (against the ground truth, and against the same
+ * engine run in Node on the same slice and box), propagate, undo/redo the propagation as one step,
+ * export the SEG and validate it with dciodvfy, load it back onto a fresh copy of the series and
+ * compare every voxel. Once with the model-free default engine, once with the tiny fixture model.
+ * No request may leave the page's origin. Screenshots of each step go to test-artifacts/e2e/.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
+import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
+import type { Series } from '../../src/dicom/series.ts';
+import { readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
+import { loadModelFolder } from '../../src/model/model-folder-node.ts';
+import { ModelSegmenter } from '../../src/model/model-segmenter.ts';
+import type { Segmenter } from '../../src/model/segmenter.ts';
+import { dice } from '../../src/robustness/metrics.ts';
+import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
+import {
+  ARTIFACTS,
+  CHROMIUM,
+  foreignRequests,
+  openSeries,
+  openViewer,
+  screenshot,
+  startViewer,
+  type ViewerBrowser,
+  type ViewerServer,
+} from './viewer-harness.ts';
+
+const SAMPLES = resolve(REPO_ROOT, 'sample-dicom');
+const CT = join(SAMPLES, 'ct-abdomen');
+const CT_TRUTH = join(SAMPLES, 'ct-abdomen-truth.seg.dcm');
+const MODELS = resolve(REPO_ROOT, 'test/fixtures/models');
+const TINY = join(MODELS, 'tiny-robust');
+
+const missing = missingTools({ commands: ['dciodvfy'], paths: [CHROMIUM, CT, CT_TRUTH, join(TINY, 'model.json')] });
+
+interface PreviewDetail {
+  referencedImageId: string;
+  box: { x0: number; y0: number; x1: number; y1: number };
+  changed: number;
+}
+
+type ViewerWindow = {
+  __viewer: {
+    labelmapSlice(index: number): number[];
+    currentIndex(): number;
+    lastPreview(): PreviewDetail | null;
+    labelVolumeBits(label: number): string;
+    imageToClient(x: number, y: number): [number, number];
+  };
+};
+
+function bbox(mask: Uint8Array, offset: number, rows: number, columns: number) {
+  let x0 = columns;
+  let y0 = rows;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < rows; y++)
+    for (let x = 0; x < columns; x++)
+      if (mask[offset + y * columns + x]) {
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y);
+      }
+  return x1 < 0 ? null : { x0, y0, x1, y1 };
+}
+
+/** dciodvfy's exit code is not reliable (DESIGN.md section 4): count its Error lines instead. */
+function errorLines(path: string): string[] {
+  const run = spawnSync('dciodvfy', ['-new', path], { encoding: 'utf8' });
+  return `${run.stdout}\n${run.stderr}`.split('\n').filter((l) => l.startsWith('Error'));
+}
+
+describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> propagate -> SEG)', () => {
+  let server: ViewerServer;
+  let series: Series;
+  let truth: { labels: string[]; masks: Uint8Array[] };
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    series = readSeriesFromDirectory(CT);
+    const parsed = parseSegmentation(readFileSync(CT_TRUTH), CT_TRUTH);
+    truth = { labels: parsed.segments.map((s) => s.label), masks: masksForSeries(parsed, series).masks };
+    server = await startViewer({ samples: SAMPLES, models: MODELS });
+  }, 300_000);
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const engines: Array<{ name: string; option: string; reference: () => Promise<Segmenter>; minDice: number | null }> =
+    [
+      { name: 'classical', option: '', reference: async () => new ClassicalSegmenter(), minDice: 0.85 },
+      {
+        name: 'tiny-robust',
+        option: './models/tiny-robust/',
+        reference: async () => new ModelSegmenter(await loadModelFolder(TINY)),
+        // Random weights: the mask says nothing about the liver, only that the pipeline is faithful.
+        minDice: null,
+      },
+    ];
+
+  for (const engine of engines) {
+    it(`${engine.name}: segments, propagates, exports and reloads a SEG`, async () => {
+      const started = Date.now();
+      const shot = (step: string) => {
+        console.log(`${engine.name}: ${step} at ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        return screenshot(viewer.page, `${engine.name}-${step}`);
+      };
+      const viewer: ViewerBrowser = await openViewer(server.url);
+      const { page } = viewer;
+      const origin = new URL(server.url).origin;
+      try {
+        // 1. Engine and series.
+        if (engine.option) {
+          await page.selectOption('[data-testid="engine-select"]', engine.option);
+          await page.waitForFunction(() => document.getElementById('engine-badge')?.className === 'model', null, {
+            timeout: 120_000,
+          });
+        }
+        await openSeries(page, 'ct-abdomen');
+        await shot('1-series');
+
+        // 2. A box around the liver (ground truth bounding box + 5 px), dragged bottom-right to top-left.
+        const liver = truth.labels.indexOf('Liver');
+        expect(liver).toBeGreaterThanOrEqual(0);
+        const { rows, columns } = series.geometry;
+        const pixels = rows * columns;
+        const index = await page.evaluate(() => (window as unknown as ViewerWindow).__viewer.currentIndex());
+        const truthBox = bbox(truth.masks[liver], index * pixels, rows, columns);
+        expect(truthBox, 'the liver is on the slice shown first').not.toBeNull();
+        const margin = 5;
+        const [ax, ay] = await page.evaluate(
+          ([x, y]) => (window as unknown as ViewerWindow).__viewer.imageToClient(x, y),
+          [truthBox!.x1 + margin, truthBox!.y1 + margin],
+        );
+        const [bx, by] = await page.evaluate(
+          ([x, y]) => (window as unknown as ViewerWindow).__viewer.imageToClient(x, y),
+          [truthBox!.x0 - margin, truthBox!.y0 - margin],
+        );
+        await page.mouse.move(ax, ay);
+        await page.mouse.down();
+        await page.mouse.move((ax + bx) / 2, (ay + by) / 2, { steps: 5 });
+        await page.mouse.move(bx, by, { steps: 5 });
+        await page.mouse.up();
+
+        // 3. The preview.
+        await page.waitForSelector('[data-testid="status-result"][data-preview-count="1"]', {
+          state: 'attached',
+          timeout: 120_000,
+        });
+        await shot('2-preview');
+        const preview = (await page.evaluate(() => (window as unknown as ViewerWindow).__viewer.lastPreview()))!;
+        expect(preview.changed).toBeGreaterThan(0);
+        const previewSlice = await page.evaluate((i) => (window as unknown as ViewerWindow).__viewer.labelmapSlice(i), index);
+        expect(previewSlice.filter((v) => v === 255).length).toBe(preview.changed);
+
+        // 4. Accept (Enter): the preview becomes segment 1.
+        await page.keyboard.press('Enter');
+        const accepted = Uint8Array.from(
+          await page.evaluate((i) => (window as unknown as ViewerWindow).__viewer.labelmapSlice(i), index),
+          (v) => (v === 1 ? 1 : 0),
+        );
+        await shot('3-accepted');
+        const truthSlice = truth.masks[liver].subarray(index * pixels, (index + 1) * pixels);
+        const sliceDice = dice(truthSlice, accepted);
+        console.log(`${engine.name}: Dice of the accepted mask against the truth: ${sliceDice.toFixed(3)}`);
+        if (engine.minDice !== null) expect(sliceDice).toBeGreaterThanOrEqual(engine.minDice);
+
+        // The same engine in Node, on the same slice and box, gives the same mask.
+        const reference = await engine.reference();
+        try {
+          const result = await reference.segment(series.slices[index], { box: preview.box });
+          let same = 0;
+          for (let i = 0; i < pixels; i++) if (result.mask[i] === accepted[i]) same++;
+          expect(same / pixels).toBeGreaterThanOrEqual(0.999);
+        } finally {
+          await reference.dispose();
+        }
+
+        // 5. Propagation, one undo step.
+        await page.click('[data-testid="tool-Propagate"]');
+        await page.waitForFunction(
+          () => ['done', 'cancelled', 'failed'].includes(document.getElementById('status-result')?.dataset.propagation ?? ''),
+          null,
+          { timeout: 300_000 },
+        );
+        expect(await page.getAttribute('[data-testid="status-result"]', 'data-propagation')).toBe('done');
+        await shot('4-propagated');
+        const volume = async (label = 1) => {
+          const b64 = await page.evaluate((l) => (window as unknown as ViewerWindow).__viewer.labelVolumeBits(l), label);
+          const bits = Buffer.from(b64, 'base64');
+          const out = new Uint8Array(series.slices.length * pixels);
+          for (let i = 0; i < out.length; i++) out[i] = (bits[i >> 3] >> (i & 7)) & 1;
+          return out;
+        };
+        const propagated = await volume();
+        const slicesWith = (v: Uint8Array) =>
+          Array.from({ length: series.slices.length }, (_, z) => v.subarray(z * pixels, (z + 1) * pixels).includes(1)).filter(Boolean).length;
+        expect(slicesWith(propagated)).toBeGreaterThan(1);
+        const volumeDice = dice(truth.masks[liver], propagated);
+        console.log(`${engine.name}: propagated to ${slicesWith(propagated)} slices; 3-D Dice ${volumeDice.toFixed(3)}`);
+        if (engine.minDice !== null) expect(volumeDice).toBeGreaterThanOrEqual(0.75);
+
+        await page.click('[data-testid="tool-Undo"]');
+        expect(slicesWith(await volume())).toBe(1);
+        await page.click('[data-testid="tool-Redo"]');
+        expect(dice(await volume(), propagated)).toBe(1);
+
+        // 6. Export the SEG: dciodvfy accepts it, and it holds exactly the labelmap.
+        const [download] = await Promise.all([
+          page.waitForEvent('download'),
+          page.click('[data-testid="tool-ExportSeg"]'),
+        ]);
+        const segPath = join(ARTIFACTS, `${engine.name}-export.seg.dcm`);
+        await download.saveAs(segPath);
+        await shot('5-exported');
+        expect(errorLines(segPath)).toEqual([]);
+        const exported = parseSegmentation(readFileSync(segPath), segPath);
+        expect(exported.segmentationType).toBe('BINARY');
+        expect(exported.segments.map((s) => s.label)).toEqual(['Liver']);
+        const exportedMask = masksForSeries(exported, series).masks[0];
+        expect(dice(exportedMask, propagated)).toBe(1);
+
+        // 7. Reload: a fresh copy of the series, the SEG loaded onto it, every voxel the same.
+        await page.selectOption('[data-testid="series-select"]', '');
+        await openSeries(page, 'ct-abdomen');
+        expect(slicesWith(await volume())).toBe(0);
+        const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('[data-testid="tool-LoadSeg"]')]);
+        await chooser.setFiles(segPath);
+        await page.waitForFunction(() => document.getElementById('message')?.textContent?.startsWith('Loaded '), null, {
+          timeout: 60_000,
+        });
+        // The loaded segment joins the list after the default one: it is segment 2.
+        const reloaded = await volume(2);
+        await shot('6-reloaded');
+        let differing = 0;
+        for (let i = 0; i < reloaded.length; i++) if (reloaded[i] !== propagated[i]) differing++;
+        expect(differing).toBe(0);
+
+        // 8. Nothing left the origin.
+        expect(foreignRequests(viewer.requests, origin)).toEqual([]);
+        writeFileSync(join(ARTIFACTS, `${engine.name}-console.txt`), viewer.consoleErrors.join('\n'));
+      } catch (error) {
+        await shot('failure').catch(() => undefined);
+        throw error;
+      } finally {
+        await viewer.close();
+      }
+    }, 600_000);
+  }
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { chooseWebBackend, type Platform } from '../../src/model/session-web.ts';
+
+const page = (over: Partial<Platform>): Platform => ({
+  isNode: false,
+  crossOriginIsolated: false,
+  hardwareConcurrency: 8,
+  ...over,
+});
+
+describe('onnxruntime-web backend choice', () => {
+  it('a page that is not cross-origin isolated runs wasm on one thread, and says why', async () => {
+    const choice = await chooseWebBackend({}, page({}));
+    expect(choice).toEqual({
+      executionProvider: 'wasm',
+      numThreads: 1,
+      description: 'onnxruntime-web wasm (1 thread: page not cross-origin isolated)',
+    });
+  });
+
+  it('a cross-origin isolated page gets threads, set explicitly (capped at 4 by default)', async () => {
+    expect((await chooseWebBackend({}, page({ crossOriginIsolated: true }))).numThreads).toBe(4);
+    const two = await chooseWebBackend({ numThreads: 2 }, page({ crossOriginIsolated: true }));
+    expect(two.description).toBe('onnxruntime-web wasm (2 threads)');
+  });
+
+  it('WebGPU when the browser gives an adapter; wasm when it gives none or WebGPU is declined', async () => {
+    const gpu = { requestAdapter: async () => ({}) };
+    expect((await chooseWebBackend({}, page({ gpu }))).description).toBe('onnxruntime-web webgpu');
+    const noAdapter = { requestAdapter: async () => null };
+    expect((await chooseWebBackend({}, page({ gpu: noAdapter }))).executionProvider).toBe('wasm');
+    const failing = {
+      requestAdapter: async () => {
+        throw new Error('blocked');
+      },
+    };
+    expect((await chooseWebBackend({}, page({ gpu: failing }))).executionProvider).toBe('wasm');
+    expect((await chooseWebBackend({ webgpu: false }, page({ gpu }))).executionProvider).toBe('wasm');
+  });
+
+  it('in Node (onnxruntime-web wasm bundle) threads are possible without isolation', async () => {
+    const choice = await chooseWebBackend({ numThreads: 2 }, page({ isNode: true, hardwareConcurrency: 2 }));
+    expect(choice.description).toBe('onnxruntime-web wasm (2 threads)');
+  });
+});
