@@ -97,6 +97,7 @@ export default async function (): Promise<BenchReport> {
       `One box prompt (N = 2 points), no mask input; ${WARMUP} warm-up runs, then ${RUNS} timed runs of the decoder session alone.`,
       'Target: wasm p50 <= 40 ms on this 2-core machine (SAM ViT-B decoder measured ~74 ms in wasm here).',
       'Per-box pre + post (prompt tensors, logits -> mask) is in bench/results/prepost.md and adds ~2 ms.',
+      "The sam rows run under the same load as the robust rows: their ratio is the robust decoder's own extra cost (its Fourier mask-feature block on 32 x 256 x 256 features: DFT matrix products, selective-kernel convolutions, per-image normalisation).",
     ],
   };
 }

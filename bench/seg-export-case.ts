@@ -255,6 +255,7 @@ async function main(which: string): Promise<Record<string, unknown>> {
       const m = await measure(() => masksForSeries(parseSegmentation(bytes, 'seg'), src).masks);
       return {
         ms: m.ms,
+        cpuMs: m.cpuMs,
         peakMiB: m.peakMiB,
         bytes: bytes.length,
         voxels,

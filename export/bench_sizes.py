@@ -20,6 +20,8 @@ import onnx
 import torch
 
 from .checkpoint import load_checkpoint, model_state
+from .graphs import DecoderGraph, EncoderGraph, example_inputs, io_spec
+from .macs import count_macs
 from .files import write_file_atomic
 from .model.config import VIT_B
 from .model.numerics import Numerics
@@ -30,6 +32,7 @@ from .reference import CT_WINDOW, Prompt, segment, window_to_u8
 from .synthetic import synthetic_ct
 
 SEED = 0
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def machine() -> dict:
@@ -72,9 +75,10 @@ def graph_stats(folder: Path) -> dict:
     return out
 
 
-def fp16_difference(state: dict, log) -> dict:
-    """Reference pipeline with fp32 weights vs the same weights rounded to fp16 (fp32 arithmetic, which is
-    what an fp16-stored graph computes), on a synthetic 512x512 CT slice with a box."""
+def reference_results(state: dict, log) -> dict:
+    """The PyTorch reference pipeline on a synthetic 512x512 CT slice with a box (contract sam), with the
+    fp32 weights and with the same weights rounded to fp16 (fp32 arithmetic, which is what an fp16-stored
+    graph computes)."""
     hu = synthetic_ct(512, 512, 21)
     u8 = window_to_u8(hu, CT_WINDOW)
     prompt = Prompt(box=(120, 140, 330, 360))
@@ -86,6 +90,10 @@ def fp16_difference(state: dict, log) -> dict:
         start = time.perf_counter()
         results[name] = segment(model, u8, prompt, "sam")
         log(f"  reference forward ({name} weights): {time.perf_counter() - start:.1f} s")
+    return results
+
+
+def fp16_difference(results: dict) -> dict:
     a, b = results["fp32"], results["fp16"]
     inter = int((a.mask & b.mask).sum())
     total = int(a.mask.sum() + b.mask.sum())
@@ -100,6 +108,47 @@ def fp16_difference(state: dict, log) -> dict:
         "maskPixelsDiffering": int((a.mask != b.mask).sum()),
         "maskPixels": int(a.mask.size),
     }
+
+
+def onnx_parity(reference, folders: dict[str, Path], work: Path, log) -> dict:
+    """Run the exported full-size graphs with onnxruntime-node (bench/export-sizes.parity.mjs) on the
+    reference's inputs and compare with the fp32 PyTorch outputs. Skipped (with the reason) without node."""
+    data = work / "parity"
+    data.mkdir(exist_ok=True)
+    tensors = {
+        "image": reference.prepared.image,
+        "point_coords": torch.tensor([reference.point_coords], dtype=torch.float32),
+        "point_labels": torch.tensor([reference.point_labels], dtype=torch.float32),
+        "mask_input": torch.zeros(1, 1, 256, 256),
+        "has_mask_input": torch.zeros(1),
+        "expected.image_embeddings": reference.image_embeddings,
+        "expected.robust_features": reference.robust_features,
+        "expected.low_res_logits": reference.low_res_logits,
+        "expected.iou_prediction": reference.iou_prediction,
+    }
+    spec = {"tensors": {}, "decoderFeeds": ["point_coords", "point_labels", "mask_input", "has_mask_input"]}
+    spec["expected"] = [n.split(".", 1)[1] for n in tensors if n.startswith("expected.")]
+    for name, value in tensors.items():
+        file = f"{name}.f32"
+        (data / file).write_bytes(value.detach().contiguous().numpy().astype("<f4").tobytes())
+        spec["tensors"][name] = {"file": file, "shape": list(value.shape)}
+    (data / "parity.json").write_text(json.dumps(spec))
+    script = REPO_ROOT / "bench" / "export-sizes.parity.mjs"
+    out = {}
+    for label, folder in folders.items():
+        try:
+            run = subprocess.run(
+                ["node", str(script), str(folder), str(data)], cwd=REPO_ROOT, capture_output=True, text=True, timeout=900
+            )
+        except (OSError, subprocess.TimeoutExpired) as err:
+            out[label] = {"skipped": str(err)}
+            continue
+        if run.returncode != 0:
+            out[label] = {"skipped": run.stderr.strip()[-500:]}
+            continue
+        out[label] = json.loads(run.stdout.strip().splitlines()[-1])
+        log(f"  onnxruntime-node {label}: {out[label]}")
+    return out
 
 
 def run(work: Path, results: Path, log=print) -> dict:
@@ -125,6 +174,13 @@ def run(work: Path, results: Path, log=print) -> dict:
         loaded, cfg, kind, _ = model_state(ckpt, kind)
         m = build_model(cfg, kind, Numerics(ops="export"))
         m.load_state_dict(loaded)
+        macs = {}
+        if precision == "fp32":  # the same arithmetic whatever the stored precision
+            spec = io_spec(m)
+            macs["decoder"] = count_macs(DecoderGraph(m), example_inputs(spec["decoder"]["inputs"]))
+            if kind == "robust":
+                macs["encoder"] = count_macs(EncoderGraph(m), example_inputs(spec["encoder"]["inputs"]))
+            log(f"{label} GMAC: " + ", ".join(f"{k} {v / 1e9:.2f}" for k, v in macs.items()))
         folder = work / label
         result = export_model_folder(
             m,
@@ -145,15 +201,33 @@ def run(work: Path, results: Path, log=print) -> dict:
                 "seconds": seconds,
                 "graphSeconds": result["seconds"],
                 "graphs": graph_stats(folder),
+                "macs": macs,
             }
         )
         del m
-    log("fp16 vs fp32 (PyTorch reference, weights rounded to fp16):")
-    report["fp16VsFp32"] = fp16_difference(state, log)
+    log("PyTorch reference (fp32 weights, then rounded to fp16):")
+    references = reference_results(state, log)
+    report["fp16VsFp32"] = fp16_difference(references)
+    robust = {label: folders[label] for label in ("vit_b-robust", "vit_b-robust-fp16")}
+    report["onnxVsPytorch"] = onnx_parity(references["fp32"], robust, work, log)
     results.mkdir(parents=True, exist_ok=True)
     write_file_atomic(results / "export-sizes.json", lambda tmp: tmp.write_text(json.dumps(report, indent=2) + "\n"))
     write_file_atomic(results / "export-sizes.md", lambda tmp: tmp.write_text(markdown(report)))
     return report
+
+
+def parity_rows(parity: dict) -> list[str]:
+    rows = []
+    for label, result in parity.items():
+        if "skipped" in result:
+            rows.append(f"| {label} | skipped: {result['skipped'][:80]} | | | | |")
+            continue
+        cells = [
+            f"{result[n]['maxAbsDiff']:.2g} (max {result[n]['maxAbs']:.3g})"
+            for n in ("image_embeddings", "robust_features", "low_res_logits", "iou_prediction")
+        ]
+        rows.append(f"| {label} | " + " | ".join(cells) + f" | {result['encoderMs']} |")
+    return rows
 
 
 def markdown(report: dict) -> str:
@@ -166,18 +240,21 @@ def markdown(report: dict) -> str:
         + (f", load average {m['loadAverage1m']} at start (shared machine: times are upper bounds)." if "loadAverage1m" in m else "."),
         "",
         "Reproduce: `npm run export -- bench-sizes` (writes the model folders to out/bench-models/, git-ignored).",
+        "GMAC: multiply-accumulates per run (decoder: a box and one point), counted by export/macs.py; the SAM",
+        "encoder is ~480 GMAC, the robust one adds RobustSAM's two image-side blocks.",
         "",
-        "| step | encoder MB | decoder MB | encoder s | decoder s | total s |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| step | encoder MB | decoder MB | encoder GMAC | decoder GMAC | encoder export s | decoder export s | total s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for step in report["steps"]:
         if "graphs" not in step:
-            lines.append(f"| {step['step']} ({step['bytes'] / 1e6:.0f} MB .pth) | | | | | {step['seconds']:.1f} |")
+            lines.append(f"| {step['step']} ({step['bytes'] / 1e6:.0f} MB .pth) | | | | | | | {step['seconds']:.1f} |")
             continue
-        g, s = step["graphs"], step["graphSeconds"]
+        g, s, macs = step["graphs"], step["graphSeconds"], step.get("macs", {})
+        gmac = {role: f"{macs[role] / 1e9:.1f}" if role in macs else "" for role in ("encoder", "decoder")}
         lines.append(
             f"| {step['step']} | {g['encoder']['bytes'] / 1e6:.1f} | {g['decoder']['bytes'] / 1e6:.1f} | "
-            f"{s['encoder']:.1f} | {s['decoder']:.1f} | {step['seconds']:.1f} |"
+            f"{gmac['encoder']} | {gmac['decoder']} | {s['encoder']:.1f} | {s['decoder']:.1f} | {step['seconds']:.1f} |"
         )
     d = report["fp16VsFp32"]
     lines += [
@@ -192,6 +269,13 @@ def markdown(report: dict) -> str:
         f"| low_res_logits max abs diff (max abs value) | {d['logitsMaxAbsDiff']:.3g} ({d['logitsMaxAbs']:.3g}) |",
         f"| IoU prediction diff | {d['iouDiff']:.3g} |",
         f"| final mask Dice fp16 vs fp32 | {d['maskDice']:.5f} ({d['maskPixelsDiffering']} of {d['maskPixels']} pixels differ) |",
+        "",
+        "Full-size graphs in onnxruntime-node against the fp32 PyTorch reference (same preprocessed input and",
+        "prompt; `bench/export-sizes.parity.mjs`):",
+        "",
+        "| model folder | image_embeddings | robust_features | low_res_logits | iou_prediction | encoder ms |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *parity_rows(report.get("onnxVsPytorch", {})),
         "",
         "int8: not produced. onnxruntime's quantization tools are Python-only and onnxruntime for Python is not",
         "installable here (no Debian package; only the npm registry is reachable).",

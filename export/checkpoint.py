@@ -9,7 +9,6 @@ to ../shared/data/checkpoint-layout/*.json key for key, shape for shape.
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import torch
 from .errors import ExportError
 from .model.config import CONFIGS, ModelConfig
 from .model.sam import build_model
+from .provenance import file_sha256
 
 WRAPPER_KEYS = ("model", "state_dict", "model_state_dict", "net")
 ROBUST_MARKER = "mask_decoder.custom_robust_token.weight"
@@ -45,14 +45,6 @@ class Checkpoint:
     notes: list[str]
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def load_checkpoint(path: str | Path, trust_pickle: bool = False) -> Checkpoint:
     """Load a state_dict: unwrap, strip `module.`, float tensors to float32. No layout check yet."""
     path = Path(path)
@@ -71,6 +63,9 @@ def load_checkpoint(path: str | Path, trust_pickle: bool = False) -> Checkpoint:
         raise _unreadable(path, err) from err
     except Exception as err:  # torch raises many kinds on a truncated or foreign file
         raise _unreadable(path, err) from err
+    if isinstance(obj, torch.nn.Module):  # a whole pickled model (only loadable with --trust-pickle)
+        notes.append("state_dict taken from a pickled nn.Module")
+        obj = obj.state_dict()
     if isinstance(obj, dict):
         for key in WRAPPER_KEYS:
             if isinstance(obj.get(key), dict) and obj[key] and all(

@@ -157,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     except ExportError as err:
         print(f"export {args.command}: error: {err}", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as err:  # disk full, permission denied, ...: nothing half-written stays behind
+        print(f"export {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print(f"export {args.command}: interrupted; nothing was written", file=sys.stderr)
         return 130

@@ -123,7 +123,6 @@ def write_models(root: Path, log=print) -> dict[str, SamModel]:
             created_at=FIXED_CREATED_AT,
             log=lambda msg, name=name: log(f"{name} {msg}"),
         )
-        model.numerics.ops = "reference"  # golden tensors come from the reference numerics
         models[name] = model
     return models
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import time
@@ -21,6 +20,7 @@ from .files import atomic_directory
 from .graphs import DecoderGraph, EncoderGraph, example_inputs, io_spec
 from .manifest import MANIFEST_FORMAT, write_manifest
 from .model.sam import SamModel
+from .provenance import file_sha256
 
 OPSET = 17  # LayerNormalization is native from 17; onnxruntime 1.30 (node, web) runs it
 FP16_MIN_ELEMENTS = 256  # small constants (shapes, scalars, eps) stay as they are
@@ -105,14 +105,6 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def export_model_folder(
     model: SamModel,
     out: Path,
@@ -130,7 +122,16 @@ def export_model_folder(
         raise ExportError(f"unknown contract {contract!r}", "use --contract sam or --contract medsam")
     if precision not in ("fp32", "fp16"):
         raise ExportError(f"unknown precision {precision!r}", "use --precision fp32 or --precision fp16")
-    model.numerics.ops = "export"
+    previous_ops = model.numerics.ops
+    model.numerics.ops = "export"  # trace the ONNX-friendly forms (DFT products, explicit statistics)
+    try:
+        manifest, timings = _write_folder(model, out, contract, precision, name, version, sources, created_at, log)
+    finally:
+        model.numerics.ops = previous_ops
+    return {"manifest": manifest, "seconds": timings}
+
+
+def _write_folder(model, out, contract, precision, name, version, sources, created_at, log):
     spec = io_spec(model)
     timings = {}
     with atomic_directory(out) as tmp:
@@ -147,7 +148,7 @@ def export_model_folder(
             timings[role] = time.perf_counter() - start
             graphs[role] = {
                 "file": filename,
-                "sha256": sha256_file(path),
+                "sha256": file_sha256(path),
                 "bytes": os.path.getsize(path),
                 **spec[role],
             }
@@ -169,4 +170,4 @@ def export_model_folder(
             "graphs": graphs,
         }
         write_manifest(tmp / "model.json", manifest)
-    return {"manifest": manifest, "seconds": timings}
+    return manifest, timings

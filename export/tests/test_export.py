@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import onnx
+import torch
 import pytest
 from onnx import TensorProto
 
@@ -38,7 +38,6 @@ def exported(tmp_path_factory, tiny_robust, tiny_sam):
         export_model_folder(
             model, root / name, contract="sam", precision=precision, name=name, version="1", sources=[], log=lambda _: None
         )
-        model.numerics.ops = "reference"
         folders[name] = root / name
     return folders
 
@@ -84,7 +83,6 @@ def test_export_failure_leaves_nothing(tmp_path, tiny_sam, monkeypatch):
     monkeypatch.setattr(onnx_export, "export_graph", broken)
     with pytest.raises(RuntimeError):
         export_model_folder(tiny_sam, tmp_path / "out", contract="sam", precision="fp32", name="x", version="1", sources=[])
-    tiny_sam.numerics.ops = "reference"
     assert list(tmp_path.iterdir()) == []
 
 
@@ -94,7 +92,6 @@ def test_refuses_to_replace_an_unrelated_folder(tmp_path, tiny_sam):
     (precious / "notes.txt").write_text("keep me")
     with pytest.raises(ExportError, match="did not write"):
         export_model_folder(tiny_sam, precious, contract="sam", precision="fp32", name="x", version="1", sources=[])
-    tiny_sam.numerics.ops = "reference"
     assert (precious / "notes.txt").read_text() == "keep me"
 
 
@@ -116,3 +113,29 @@ def test_cli_end_to_end_and_errors(tmp_path, capsys):
     with pytest.raises(SystemExit) as usage:
         main(["onnx", "--checkpoint", str(ckpt), "--contract", "bogus", "--out", str(out)])
     assert usage.value.code == 2
+
+
+def test_export_leaves_the_models_numerics_as_they_were(tmp_path, tiny_sam):
+    assert tiny_sam.numerics.ops == "reference"
+    export_model_folder(tiny_sam, tmp_path / "m", contract="sam", precision="fp32", name="x", version="1", sources=[], log=lambda _: None)
+    assert tiny_sam.numerics.ops == "reference"
+
+
+def test_mac_count_of_a_known_module():
+    from torch import nn
+
+    from export.macs import count_macs
+
+    class Toy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3, padding=1)  # 4*8*8 outputs x 3*3*3
+            self.up = nn.ConvTranspose2d(4, 2, 2, stride=2)  # 4*8*8 inputs x 2*2*2, out [1,2,16,16]
+            self.lin = nn.Linear(16, 5)  # [1,2,16,16] -> [1,2,16,5]: 160 outputs x 16
+            self.register_buffer("m", torch.ones(5, 7), persistent=False)  # [1,2,16,7]: 224 outputs x 5
+
+        def forward(self, x):
+            return self.lin(self.up(self.conv(x))) @ self.m
+
+    expected = 256 * 27 + 256 * 8 + 160 * 16 + 224 * 5
+    assert count_macs(Toy(), (torch.zeros(1, 3, 8, 8),)) == expected

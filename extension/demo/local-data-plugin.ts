@@ -35,7 +35,8 @@ function walk(dir: string, visit: (dir: string, files: string[]) => void, depth 
     dir,
     entries.filter((e) => e.isFile()).map((e) => e.name),
   );
-  for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) walk(join(dir, e.name), visit, depth + 1);
+  for (const e of entries)
+    if (e.isDirectory() && !e.name.startsWith('.')) walk(join(dir, e.name), visit, depth + 1);
 }
 
 export function listSeries(root: string): SeriesEntry[] {
@@ -63,7 +64,11 @@ export function listModels(root: string): Array<{ id: string; name: string; vers
     if (!files.includes('model.json')) return;
     try {
       const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-      models.push({ id: relative(root, dir).split(sep).join('/'), name: String(manifest.name), version: String(manifest.version) });
+      models.push({
+        id: relative(root, dir).split(sep).join('/'),
+        name: String(manifest.name),
+        version: String(manifest.version),
+      });
     } catch {
       // A folder with an unreadable model.json is not offered.
     }
@@ -92,9 +97,12 @@ function middleware(roots: LocalDataRoots): Connect.NextHandleFunction {
   return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/samples/index.json') return sendJson(res, { series: listSeries(roots.samples) });
-    if (path === '/models/index.json') return sendJson(res, { models: roots.models ? listModels(roots.models) : [] });
-    if (path.startsWith('/samples/')) return serveUnder(roots.samples, path.slice('/samples'.length), res, next);
-    if (path.startsWith('/models/') && roots.models) return serveUnder(roots.models, path.slice('/models'.length), res, next);
+    if (path === '/models/index.json')
+      return sendJson(res, { models: roots.models ? listModels(roots.models) : [] });
+    if (path.startsWith('/samples/'))
+      return serveUnder(roots.samples, path.slice('/samples'.length), res, next);
+    if (path.startsWith('/models/') && roots.models)
+      return serveUnder(roots.models, path.slice('/models'.length), res, next);
     next();
   };
 }

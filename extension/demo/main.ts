@@ -1,36 +1,37 @@
 /**
- * The demo viewer: one Cornerstone3D stack viewport, the RobustMedSAM extension's toolbar and commands,
+ * The demo viewer: one Cornerstone3D viewport (stack, or volume in the acquisition plane), the RobustMedSAM extension's toolbar and commands,
  * a segment list, and a status line. Series come from the bundled samples (served by the viewer
  * itself) or from files the user opens or drops. Nothing is configured through the page's URL.
  */
 import {
-  cache,
   Enums as CoreEnums,
+  cache,
   init as coreInit,
+  utilities as csUtilities,
   imageLoader,
   RenderingEngine,
   type Types,
-  utilities as csUtilities,
+  volumeLoader,
 } from '@cornerstonejs/core';
 import { init as dicomLoaderInit, wadouri } from '@cornerstonejs/dicom-image-loader';
 import {
-  Enums as ToolsEnums,
+  addTool,
   PanTool,
   StackScrollTool,
+  segmentation,
   ToolGroupManager,
+  Enums as ToolsEnums,
+  type Types as ToolsTypes,
   init as toolsInit,
   WindowLevelTool,
   ZoomTool,
-  addTool,
-  segmentation,
-  type Types as ToolsTypes,
 } from '@cornerstonejs/tools';
-import { parseDicom, text } from '../../src/dicom/dataset.ts';
-import { readSeries, type Series } from '../../src/dicom/series.ts';
-import { SEG_SOP_CLASS_UIDS } from '../../src/dicom/sop-classes.ts';
 import { BoxPromptSegmentationTool } from '../../src/cornerstone/box-prompt-tool.ts';
 import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-bridge.ts';
 import type { ProgressEvent } from '../../src/cornerstone/worker/protocol.ts';
+import { parseDicom, text } from '../../src/dicom/dataset.ts';
+import { readSeries, type Series } from '../../src/dicom/series.ts';
+import { SEG_SOP_CLASS_UIDS } from '../../src/dicom/sop-classes.ts';
 import { DEFAULT_CUSTOMIZATIONS } from '../src/customizations.ts';
 import { createRobustMedSamExtension, type RobustMedSamExtension } from '../src/index.ts';
 import { createSegHost } from './seg-host.ts';
@@ -79,8 +80,6 @@ async function setUpCornerstone() {
   const renderingEngine = new RenderingEngine(RENDERING_ENGINE_ID);
   const element = $('viewport') as HTMLDivElement;
   element.oncontextmenu = (e) => e.preventDefault();
-  renderingEngine.enableElement({ viewportId: VIEWPORT_ID, type: CoreEnums.ViewportType.STACK, element });
-  const viewport = renderingEngine.getViewport(VIEWPORT_ID) as Types.IStackViewport;
   new ResizeObserver(() => renderingEngine.resize(true, true)).observe(element);
 
   for (const tool of [WindowLevelTool, PanTool, ZoomTool, StackScrollTool]) addTool(tool);
@@ -89,11 +88,61 @@ async function setUpCornerstone() {
   toolGroup.addTool(PanTool.toolName);
   toolGroup.addTool(ZoomTool.toolName);
   toolGroup.addTool(StackScrollTool.toolName);
+  toolGroup.setToolActive(StackScrollTool.toolName, {
+    bindings: [{ mouseButton: ToolsEnums.MouseBindings.Wheel }],
+  });
+  toolGroup.setToolActive(PanTool.toolName, {
+    bindings: [{ mouseButton: ToolsEnums.MouseBindings.Auxiliary }],
+  });
+  toolGroup.setToolActive(ZoomTool.toolName, {
+    bindings: [{ mouseButton: ToolsEnums.MouseBindings.Secondary }],
+  });
+  return { renderingEngine, element, toolGroup };
+}
+
+export type ViewKind = 'stack' | 'volume';
+
+/**
+ * (Re)creates the viewport as a stack viewport or as a volume viewport in the acquisition plane, shows
+ * the series on it at `index`, and adds the segmentation. Both kinds show the same image-based labelmap.
+ */
+async function showSeries(
+  cs: Awaited<ReturnType<typeof setUpCornerstone>>,
+  loaded: LoadedSeries,
+  kind: ViewKind,
+  index: number,
+): Promise<Types.IStackViewport> {
+  const { renderingEngine, element, toolGroup } = cs;
+  if (renderingEngine.getViewport(VIEWPORT_ID)) {
+    toolGroup.removeViewports(RENDERING_ENGINE_ID, VIEWPORT_ID);
+    renderingEngine.disableElement(VIEWPORT_ID);
+  }
+  renderingEngine.enableElement({
+    viewportId: VIEWPORT_ID,
+    type: kind === 'stack' ? CoreEnums.ViewportType.STACK : CoreEnums.ViewportType.ORTHOGRAPHIC,
+    element,
+    defaultOptions: kind === 'volume' ? { orientation: CoreEnums.OrientationAxis.ACQUISITION } : undefined,
+  });
   toolGroup.addViewport(VIEWPORT_ID, RENDERING_ENGINE_ID);
-  toolGroup.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: ToolsEnums.MouseBindings.Wheel }] });
-  toolGroup.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: ToolsEnums.MouseBindings.Auxiliary }] });
-  toolGroup.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: ToolsEnums.MouseBindings.Secondary }] });
-  return { viewport, toolGroup };
+  const viewport = renderingEngine.getViewport(VIEWPORT_ID);
+  if (kind === 'stack') {
+    await (viewport as Types.IStackViewport).setStack(loaded.imageIds, index);
+  } else {
+    const volumeId = `robustmedsam-volume:${loaded.series.seriesInstanceUID}:${loaded.segmentationId}`;
+    if (!cache.getVolume(volumeId)) await volumeLoader.createAndCacheVolumeFromImages(volumeId, loaded.imageIds);
+    const volumeViewport = viewport as Types.IVolumeViewport;
+    await volumeViewport.setVolumes([{ volumeId }]);
+    // The volume counts slices along its view direction, which may run opposite to the series order.
+    const wanted = loaded.imageIds[index];
+    await csUtilities.jumpToSlice(element, { imageIndex: index });
+    if (volumeViewport.getCurrentImageId() !== wanted) {
+      await csUtilities.jumpToSlice(element, { imageIndex: loaded.imageIds.length - 1 - index });
+    }
+  }
+  await segmentation.addLabelmapRepresentationToViewport(VIEWPORT_ID, [{ segmentationId: loaded.segmentationId }]);
+  segmentation.activeSegmentation.setActiveSegmentation(VIEWPORT_ID, loaded.segmentationId);
+  viewport.render();
+  return viewport as Types.IStackViewport;
 }
 
 /** Reads the files as one series (sorted along the slice normal by src/dicom) and registers them. */
@@ -109,12 +158,7 @@ async function loadSeriesFiles(
   const imageIds = series.slices.map((s) => wadouri.fileManager.add(new Blob([byName.get(s.source)!.bytes])));
   await Promise.all(imageIds.map((id) => imageLoader.loadAndCacheImage(id)));
 
-  const viewport = state.viewport();
-  if (state.loaded) {
-    segmentation.removeSegmentation(state.loaded.segmentationId);
-  }
-  await viewport.setStack(imageIds, Math.floor(imageIds.length / 2));
-  viewport.render();
+  if (state.loaded) segmentation.removeSegmentation(state.loaded.segmentationId);
 
   const segmentationId = `robustmedsam-${series.seriesInstanceUID}-${Date.now()}`;
   const labelmaps = imageLoader.createAndCacheDerivedLabelmapImages(imageIds);
@@ -128,8 +172,6 @@ async function loadSeriesFiles(
       config: { label: `RobustMedSAM ${series.seriesDescription}`.trim() },
     },
   ]);
-  await segmentation.addLabelmapRepresentationToViewport(VIEWPORT_ID, [{ segmentationId }]);
-  segmentation.activeSegmentation.setActiveSegmentation(VIEWPORT_ID, segmentationId);
   return { name, series, imageIds, files, segFiles, segmentationId };
 }
 
@@ -154,7 +196,9 @@ function renderToolbar(state: ViewerState, toolGroup: ToolsTypes.IToolGroup): vo
       toolGroup.setToolActive(toolName, { bindings: [{ mouseButton: ToolsEnums.MouseBindings.Primary }] });
       // Keep the secondary binding of zoom when it is not the primary tool.
       if (toolName !== ZoomTool.toolName) {
-        toolGroup.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: ToolsEnums.MouseBindings.Secondary }] });
+        toolGroup.setToolActive(ZoomTool.toolName, {
+          bindings: [{ mouseButton: ToolsEnums.MouseBindings.Secondary }],
+        });
       }
     }
     markActive(toolName);
@@ -204,7 +248,8 @@ function bindKeys(state: ViewerState): void {
     if (event.key === 'Enter') run('robustmedsamAccept');
     else if (event.key === 'Escape') run('robustmedsamReject');
     else if (event.key === 'p') run('robustmedsamPropagate');
-    else if (event.key === 'b') ($('toolbar').querySelector('[data-testid="tool-BoxPrompt"]') as HTMLButtonElement)?.click();
+    else if (event.key === 'b')
+      ($('toolbar').querySelector('[data-testid="tool-BoxPrompt"]') as HTMLButtonElement)?.click();
     else if ((event.ctrlKey || event.metaKey) && event.key === 'z') run('robustmedsamUndo');
     else if ((event.ctrlKey || event.metaKey) && event.key === 'y') run('robustmedsamRedo');
   });
@@ -231,7 +276,8 @@ function wireStatus(state: ViewerState): void {
       return;
     }
     engine.textContent = `Engine: ${status.info.label} · ${status.info.backend}`;
-    badge.textContent = status.info.engine === 'model' ? status.info.label : `${status.info.label} — not RobustMedSAM`;
+    badge.textContent =
+      status.info.engine === 'model' ? status.info.label : `${status.info.label} — not RobustMedSAM`;
     badge.className = status.info.engine;
     model.textContent = status.model
       ? `Model: ${status.model.name} ${status.model.version} (cache ${status.model.cache})`
@@ -273,7 +319,9 @@ function wireStatus(state: ViewerState): void {
         : `Propagation ${d.state}: ${d.slicesDone} slices${d.reason ? ` (${d.reason})` : ''}`;
     result.dataset.propagation = d.state;
   });
-  session.controller.addEventListener('error', (e) => setMessage(describeError((e as CustomEvent).detail), true));
+  session.controller.addEventListener('error', (e) =>
+    setMessage(describeError((e as CustomEvent).detail), true),
+  );
   session.addEventListener('error', (e) => setMessage(describeError((e as CustomEvent).detail), true));
   session.client.addEventListener('error', (e) => setMessage(describeError((e as CustomEvent).detail), true));
 }
@@ -288,7 +336,13 @@ async function fetchJson<T>(url: string): Promise<T | null> {
 }
 
 async function main(): Promise<void> {
-  const { viewport, toolGroup } = await setUpCornerstone();
+  const cs = await setUpCornerstone();
+  const { toolGroup } = cs;
+  // The viewport is recreated when the view kind changes; everything asks for the current one.
+  let viewport = {} as Types.IStackViewport;
+  let viewKind: ViewKind = 'stack';
+  /** Index in the series' sorted slices of the slice shown (volume viewports count their own way). */
+  const shownIndex = () => state.loaded?.imageIds.indexOf(viewport.getCurrentImageId()) ?? -1;
   const segments = new SegmentList($('segment-list'), $('organ-select'), VIEWPORT_ID);
   const state = {} as ViewerState;
   state.loaded = null;
@@ -296,8 +350,10 @@ async function main(): Promise<void> {
   state.viewport = () => viewport;
   state.extension = createRobustMedSamExtension({
     host: {
-      createWorker: () => new Worker(new URL('../src/segmenter.worker.ts', import.meta.url), { type: 'module' }),
-      getViewport: () => viewport,
+      createWorker: () =>
+        new Worker(new URL('../src/segmenter.worker.ts', import.meta.url), { type: 'module' }),
+      // No viewport to follow or draw in until a series is shown.
+      getViewport: () => (state.loaded ? viewport : undefined),
     },
     seg: createSegHost(state, { setMessage }),
     getToolGroup: () => toolGroup,
@@ -319,7 +375,12 @@ async function main(): Promise<void> {
     if (id && active) {
       const [r, g, b] = active.color;
       const lighten = (c: number) => Math.round(c + (255 - c) * 0.45);
-      segmentation.config.color.setSegmentIndexColor(VIEWPORT_ID, id, PREVIEW_LABEL_VALUE, [lighten(r), lighten(g), lighten(b), 200]);
+      segmentation.config.color.setSegmentIndexColor(VIEWPORT_ID, id, PREVIEW_LABEL_VALUE, [
+        lighten(r),
+        lighten(g),
+        lighten(b),
+        200,
+      ]);
     }
     viewport.render();
   };
@@ -328,12 +389,16 @@ async function main(): Promise<void> {
     setMessage(`Reading ${name}…`);
     session.controller.reject();
     state.loaded = await loadSeriesFiles(name, files, state);
+    viewport = await showSeries(cs, state.loaded, viewKind, Math.floor(state.loaded.imageIds.length / 2));
     const { series } = state.loaded;
     segments.attach(state.loaded.segmentationId, series.modality);
-    $('series-info').textContent = `${series.modality} · ${series.slices.length} slices · ${series.geometry.columns}×${series.geometry.rows} · ${series.seriesDescription}`;
+    $('series-info').textContent =
+      `${series.modality} · ${series.slices.length} slices · ${series.geometry.columns}×${series.geometry.rows} · ${series.seriesDescription}`;
     for (const w of series.warnings) console.warn(w);
     session.follow(viewport);
-    setMessage(series.warnings.length ? `Loaded with warnings: ${series.warnings.join('; ')}` : `Loaded ${name}.`);
+    setMessage(
+      series.warnings.length ? `Loaded with warnings: ${series.warnings.join('; ')}` : `Loaded ${name}.`,
+    );
     document.body.dataset.seriesLoaded = String(Date.now());
   };
 
@@ -348,6 +413,21 @@ async function main(): Promise<void> {
         .actions.robustmedsamLoadSeg({ bytes: new Uint8Array(seg.bytes), name: seg.name });
     }
   };
+
+  const viewSelect = $('view-select') as HTMLSelectElement;
+  viewSelect.addEventListener('change', async () => {
+    viewKind = viewSelect.value as ViewKind;
+    if (!state.loaded) return;
+    session.controller.reject();
+    try {
+      viewport = await showSeries(cs, state.loaded, viewKind, shownIndex());
+      segments.onChange();
+      session.follow(viewport);
+      document.body.dataset.view = viewKind;
+    } catch (error) {
+      setMessage(describeError(error), true);
+    }
+  });
 
   // Bundled samples, served by the viewer itself.
   const seriesSelect = $('series-select') as HTMLSelectElement;
@@ -367,7 +447,8 @@ async function main(): Promise<void> {
     }
   });
   seriesSelect.append(new Option('— choose a bundled series —', ''));
-  for (const s of index?.series ?? []) seriesSelect.append(new Option(`${s.id} (${s.files.length} files)`, s.id));
+  for (const s of index?.series ?? [])
+    seriesSelect.append(new Option(`${s.id} (${s.files.length} files)`, s.id));
   seriesSelect.addEventListener('change', async () => {
     const entry = index?.series.find((s) => s.id === seriesSelect.value);
     if (!entry) return;
@@ -389,7 +470,12 @@ async function main(): Promise<void> {
 
   // Files the user opens or drops.
   const readFiles = async (list: FileList | File[]) =>
-    Promise.all(Array.from(list).map(async (f) => ({ name: f.webkitRelativePath || f.name, bytes: await f.arrayBuffer() })));
+    Promise.all(
+      Array.from(list).map(async (f) => ({
+        name: f.webkitRelativePath || f.name,
+        bytes: await f.arrayBuffer(),
+      })),
+    );
   const fileInput = $('file-input') as HTMLInputElement;
   $('open-files').addEventListener('click', () => fileInput.click());
   fileInput.addEventListener('change', async () => {
@@ -429,8 +515,11 @@ async function main(): Promise<void> {
   // Engines: the model-free default and any model folder the server offers.
   const engineSelect = $('engine-select') as HTMLSelectElement;
   engineSelect.append(new Option('Classical (no model)', ''));
-  const models = await fetchJson<{ models: Array<{ id: string; name: string; version: string }> }>('./models/index.json');
-  for (const m of models?.models ?? []) engineSelect.append(new Option(`${m.name} ${m.version} (${m.id})`, `./models/${m.id}/`));
+  const models = await fetchJson<{ models: Array<{ id: string; name: string; version: string }> }>(
+    './models/index.json',
+  );
+  for (const m of models?.models ?? [])
+    engineSelect.append(new Option(`${m.name} ${m.version} (${m.id})`, `./models/${m.id}/`));
   const loadEngine = async () => {
     try {
       await session.loadEngine(engineSelect.value || null);
@@ -484,7 +573,8 @@ async function main(): Promise<void> {
         }
       });
       let binary = '';
-      for (let i = 0; i < bits.length; i += 0x8000) binary += String.fromCharCode(...bits.subarray(i, i + 0x8000));
+      for (let i = 0; i < bits.length; i += 0x8000)
+        binary += String.fromCharCode(...bits.subarray(i, i + 0x8000));
       return btoa(binary);
     },
     labelmapSlice(index: number): number[] {
@@ -492,7 +582,7 @@ async function main(): Promise<void> {
       const ids = segmentation.getLabelmapImageIdsForImageId(loaded.imageIds[index], loaded.segmentationId);
       return Array.from(cache.getImage(ids[0])!.voxelManager!.getScalarData() as ArrayLike<number>);
     },
-    currentIndex: () => viewport.getCurrentImageIdIndex(),
+    currentIndex: shownIndex,
     timings: () => session.timings,
     lastPreview: () => lastPreview,
     /** Page (client) coordinates of image pixel (x = column, y = row) on the slice shown. */

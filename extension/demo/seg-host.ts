@@ -7,7 +7,10 @@ import { exportSegmentation, loadSegmentation } from '../../src/cornerstone/seg-
 import type { SegHost } from '../src/index.ts';
 import type { ViewerState } from './main.ts';
 
-export function createSegHost(state: ViewerState, ui: { setMessage(text: string, error?: boolean): void }): SegHost {
+export function createSegHost(
+  state: ViewerState,
+  ui: { setMessage(text: string, error?: boolean): void },
+): SegHost {
   const requireSeries = () => {
     if (!state.loaded) throw new Error('Open a series first.');
     return state.loaded;
@@ -42,8 +45,10 @@ export function createSegHost(state: ViewerState, ui: { setMessage(text: string,
     }
     state.viewport().render();
     ui.setMessage(
-      `Loaded ${name}: ${result.segments.length} segments on ${result.slicesChanged} slices` +
-        (result.overlappingPixels ? ` (${result.overlappingPixels} overlapping pixels show the later segment)` : ''),
+      `Loaded SEG ${name}: ${result.segments.length} segments on ${result.slicesChanged} slices` +
+        (result.overlappingPixels
+          ? ` (${result.overlappingPixels} overlapping pixels show the later segment)`
+          : ''),
     );
   };
 
@@ -74,7 +79,9 @@ export function createSegHost(state: ViewerState, ui: { setMessage(text: string,
       a.download = name;
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
-      ui.setMessage(`Exported ${segmentsWritten} segments as ${mode} SEG (${Math.round(bytes.byteLength / 1024)} kB).`);
+      ui.setMessage(
+        `Exported ${segmentsWritten} segments as ${mode} SEG (${Math.round(bytes.byteLength / 1024)} kB).`,
+      );
       return bytes;
     },
     async loadSeg(_session, file) {

@@ -79,7 +79,13 @@ export class SegmentList {
         payload: {
           segments: {
             ...seg.segments,
-            [segmentIndex]: { segmentIndex, label: entry.label, locked: false, active: false, cachedStats: {} },
+            [segmentIndex]: {
+              segmentIndex,
+              label: entry.label,
+              locked: false,
+              active: false,
+              cachedStats: {},
+            },
           },
         },
       },

@@ -60,6 +60,8 @@ export const CUSTOMIZATION_IDS: Record<keyof RobustMedSamCustomizations, string>
   threads: 'robustmedsam.threads',
 };
 
-export function resolveCustomizations(overrides: Partial<RobustMedSamCustomizations> = {}): RobustMedSamCustomizations {
+export function resolveCustomizations(
+  overrides: Partial<RobustMedSamCustomizations> = {},
+): RobustMedSamCustomizations {
   return { ...DEFAULT_CUSTOMIZATIONS, ...overrides };
 }

@@ -17,7 +17,10 @@ export const EXTENSION_ID = '@robustmedsam/extension-box-prompt';
 /** What "Export SEG" and "Load SEG" need from the host beyond the viewport. */
 export interface SegHost {
   /** Writes the active segmentation as DICOM SEG bytes and hands them to the user (download, store). */
-  exportSeg(session: RobustMedSamSession, mode: RobustMedSamCustomizations['exportMode']): Promise<Uint8Array>;
+  exportSeg(
+    session: RobustMedSamSession,
+    mode: RobustMedSamCustomizations['exportMode'],
+  ): Promise<Uint8Array>;
   /** Asks the user for a SEG (or takes the one given) and loads it onto the displayed series. */
   loadSeg(session: RobustMedSamSession, file?: { bytes: Uint8Array; name: string }): Promise<void>;
 }
@@ -39,8 +42,20 @@ export const TOOLBAR_BUTTONS: ToolbarButton[] = [
     hotkey: 'b',
     commands: [{ commandName: 'robustmedsamActivateBoxTool' }],
   },
-  { id: 'AcceptPreview', label: 'Accept', tooltip: 'Keep the preview (Enter)', hotkey: 'enter', commands: [{ commandName: 'robustmedsamAccept' }] },
-  { id: 'RejectPreview', label: 'Reject', tooltip: 'Drop the preview (Esc)', hotkey: 'esc', commands: [{ commandName: 'robustmedsamReject' }] },
+  {
+    id: 'AcceptPreview',
+    label: 'Accept',
+    tooltip: 'Keep the preview (Enter)',
+    hotkey: 'enter',
+    commands: [{ commandName: 'robustmedsamAccept' }],
+  },
+  {
+    id: 'RejectPreview',
+    label: 'Reject',
+    tooltip: 'Drop the preview (Esc)',
+    hotkey: 'esc',
+    commands: [{ commandName: 'robustmedsamReject' }],
+  },
   {
     id: 'Propagate',
     label: 'Propagate',
@@ -48,11 +63,38 @@ export const TOOLBAR_BUTTONS: ToolbarButton[] = [
     hotkey: 'p',
     commands: [{ commandName: 'robustmedsamPropagate', commandOptions: { direction: 'both' } }],
   },
-  { id: 'CancelPropagation', label: 'Stop', tooltip: 'Stop a running propagation', commands: [{ commandName: 'robustmedsamCancelPropagation' }] },
-  { id: 'Undo', label: 'Undo', tooltip: 'Undo (Ctrl+Z)', hotkey: 'ctrl+z', commands: [{ commandName: 'robustmedsamUndo' }] },
-  { id: 'Redo', label: 'Redo', tooltip: 'Redo (Ctrl+Y)', hotkey: 'ctrl+y', commands: [{ commandName: 'robustmedsamRedo' }] },
-  { id: 'ExportSeg', label: 'Export SEG', tooltip: 'Save the segmentation as DICOM SEG', commands: [{ commandName: 'robustmedsamExportSeg' }] },
-  { id: 'LoadSeg', label: 'Load SEG', tooltip: 'Load a DICOM SEG onto this series', commands: [{ commandName: 'robustmedsamLoadSeg' }] },
+  {
+    id: 'CancelPropagation',
+    label: 'Stop',
+    tooltip: 'Stop a running propagation',
+    commands: [{ commandName: 'robustmedsamCancelPropagation' }],
+  },
+  {
+    id: 'Undo',
+    label: 'Undo',
+    tooltip: 'Undo (Ctrl+Z)',
+    hotkey: 'ctrl+z',
+    commands: [{ commandName: 'robustmedsamUndo' }],
+  },
+  {
+    id: 'Redo',
+    label: 'Redo',
+    tooltip: 'Redo (Ctrl+Y)',
+    hotkey: 'ctrl+y',
+    commands: [{ commandName: 'robustmedsamRedo' }],
+  },
+  {
+    id: 'ExportSeg',
+    label: 'Export SEG',
+    tooltip: 'Save the segmentation as DICOM SEG',
+    commands: [{ commandName: 'robustmedsamExportSeg' }],
+  },
+  {
+    id: 'LoadSeg',
+    label: 'Load SEG',
+    tooltip: 'Load a DICOM SEG onto this series',
+    commands: [{ commandName: 'robustmedsamLoadSeg' }],
+  },
 ];
 
 export type CommandName =
@@ -151,5 +193,5 @@ export function createRobustMedSamExtension(options: ExtensionOptions): RobustMe
   };
 }
 
-export { RobustMedSamSession, type SessionHost } from './session.ts';
 export { DEFAULT_CUSTOMIZATIONS, type RobustMedSamCustomizations } from './customizations.ts';
+export { RobustMedSamSession, type SessionHost } from './session.ts';

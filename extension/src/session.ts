@@ -3,9 +3,15 @@
  * pre-encoding, and the tool registered in a tool group. The OHIF extension's commands and the demo
  * viewer both drive a session; the host tells it which viewport is active.
  */
-import { addTool, Enums as ToolsEnums, type Types as ToolsTypes, state as toolsState } from '@cornerstonejs/tools';
-import type { Types } from '@cornerstonejs/core';
-import { BoxPromptController } from '../../src/cornerstone/box-prompt-controller.ts';
+
+import { eventTarget, type Types } from '@cornerstonejs/core';
+import {
+  addTool,
+  Enums as ToolsEnums,
+  type Types as ToolsTypes,
+  state as toolsState,
+} from '@cornerstonejs/tools';
+import { BoxPromptController, type PreviewEventDetail } from '../../src/cornerstone/box-prompt-controller.ts';
 import { BoxPromptSegmentationTool } from '../../src/cornerstone/box-prompt-tool.ts';
 import { NeighbourEncoder } from '../../src/cornerstone/neighbour-encoder.ts';
 import { SegmenterClient } from '../../src/cornerstone/segmenter-client.ts';
@@ -22,7 +28,11 @@ export interface SessionHost {
 export interface MouseUpTiming {
   /** performance.now() at mouse-up. */
   mouseUpAt: number;
-  /** performance.now() when the preview had been written and the viewport rendered. */
+  /** Main-thread marks: request posted to the worker, reply received, preview written to the labelmap. */
+  requestedAt: number;
+  repliedAt: number;
+  writtenAt: number;
+  /** performance.now() at the first animation frame after the preview was written and rendered. */
   previewAt: number;
   workerTimings: Record<string, number>;
 }
@@ -49,14 +59,26 @@ export class RobustMedSamSession extends EventTarget {
     });
     this.encoder = new NeighbourEncoder(this.controller, { radius: customizations.slicesToPreEncode });
     this.controller.addEventListener('preview', (event) => {
-      const detail = (event as CustomEvent).detail;
-      const viewport = this.host.getViewport();
-      viewport?.render();
-      // The preview counts as shown once the browser has painted the frame after the render.
-      requestAnimationFrame(() => {
-        this.timings.push({ mouseUpAt: this.lastMouseUp, previewAt: performance.now(), workerTimings: detail.timings });
-        this.dispatchEvent(new CustomEvent('preview-shown', { detail: this.timings[this.timings.length - 1] }));
-      });
+      const detail = (event as CustomEvent<PreviewEventDetail>).detail;
+      // Announcing the preview made Cornerstone schedule a render of the segmentation; the preview counts
+      // as shown at the first animation frame after that render (or after 2 s, should none come).
+      const shown = () => {
+        clearTimeout(fallback);
+        eventTarget.removeEventListener(ToolsEnums.Events.SEGMENTATION_RENDERED, shown);
+        requestAnimationFrame(() => {
+          this.timings.push({
+            mouseUpAt: this.lastMouseUp,
+            requestedAt: detail.marks.requested,
+            repliedAt: detail.marks.replied,
+            writtenAt: detail.marks.written,
+            previewAt: performance.now(),
+            workerTimings: detail.timings,
+          });
+          this.dispatchEvent(new CustomEvent('preview-shown', { detail: this.timings[this.timings.length - 1] }));
+        });
+      };
+      const fallback = setTimeout(shown, 2000);
+      eventTarget.addEventListener(ToolsEnums.Events.SEGMENTATION_RENDERED, shown);
     });
   }
 

@@ -31,6 +31,8 @@ export interface ClassicalOptions {
   ring: number;
   /** Size of the Gaussian (binomial) smoothing kernel applied before edge weights: 1 (none), 3 or 5. */
   smoothing: number;
+  /** Relative residual at which the solver stops; the mask only needs the 0.5 level to settle. */
+  tolerance: number;
 }
 
 export const DEFAULT_CLASSICAL_OPTIONS: ClassicalOptions = {
@@ -38,6 +40,7 @@ export const DEFAULT_CLASSICAL_OPTIONS: ClassicalOptions = {
   priorWeight: 0.02,
   ring: 3,
   smoothing: 5,
+  tolerance: 1e-2,
 };
 
 export class ClassicalSegmenter implements Segmenter {
@@ -99,6 +102,7 @@ export class ClassicalSegmenter implements Segmenter {
       seeds,
       beta: this.options.beta,
       prior: { foreground: foregroundLikelihood, weight: this.options.priorWeight },
+      tolerance: this.options.tolerance,
     });
     const solved = performance.now();
 

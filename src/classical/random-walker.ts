@@ -76,68 +76,48 @@ export function solveRandomWalker(problem: RandomWalkerProblem): RandomWalkerSol
   const n = width * height;
   const { right, down } = edgeWeights(width, height, problem.image, problem.beta);
   const gamma = prior?.weight ?? 0;
-  const x = new Float32Array(n);
-  const free = new Uint8Array(n);
-  const diagonal = new Float32Array(n);
-  const b = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    if (seeds[i] !== 0) {
-      x[i] = seeds[i] > 0 ? 1 : 0;
-      continue;
-    }
-    free[i] = 1;
-    x[i] = problem.initial ? problem.initial[i] : 0.5;
-  }
-  // Diagonal (degree + prior weight) and right-hand side (edges to foreground seeds + prior).
-  for (let y = 0; y < height; y++) {
-    for (let xx = 0; xx < width; xx++) {
-      const i = y * width + xx;
-      if (!free[i]) continue;
-      let degree = gamma;
-      let rhs = prior ? gamma * prior.foreground[i] : 0;
-      const visit = (j: number, w: number) => {
-        degree += w;
-        if (!free[j]) rhs += w * x[j];
-      };
-      if (xx > 0) visit(i - 1, right[i - 1]);
-      if (xx + 1 < width) visit(i + 1, right[i]);
-      if (y > 0) visit(i - width, down[i - width]);
-      if (y + 1 < height) visit(i + width, down[i]);
-      diagonal[i] = degree;
-      b[i] = rhs;
-    }
-  }
-  // The free pixels as a list, each with its four neighbours' weights (0 for a seed or past the
-  // border, where the neighbour index points back at the pixel itself), so the product A v is a
-  // branch-free loop.
+  // The unknowns are the free (unseeded) pixels, numbered 0..m-1 in raster order; every vector of the
+  // solver lives in that compact numbering, so its loops run over contiguous memory.
+  const compact = new Int32Array(n).fill(-1);
   let m = 0;
-  for (let i = 0; i < n; i++) m += free[i];
-  const index = new Int32Array(m);
+  for (let i = 0; i < n; i++) if (seeds[i] === 0) compact[i] = m++;
+  const pixel = new Int32Array(m);
+  for (let i = 0; i < n; i++) if (compact[i] >= 0) pixel[compact[i]] = i;
+
+  // Row k of the system: diagonal (degree + prior weight), up to four off-diagonal links to free
+  // neighbours (a missing link points back at k with weight 0, which keeps the product branch-free),
+  // and the right-hand side (edges to foreground seeds + prior).
+  const diagonal = new Float32Array(m);
+  const b = new Float32Array(m);
   const neighbour = new Int32Array(4 * m);
   const weight = new Float32Array(4 * m);
-  for (let i = 0, k = 0; i < n; i++) {
-    if (!free[i]) continue;
-    index[k] = i;
-    const xx = i % width;
-    const candidates: Array<[boolean, number, number]> = [
-      [xx > 0, i - 1, xx > 0 ? right[i - 1] : 0],
-      [xx + 1 < width, i + 1, right[i]],
-      [i >= width, i - width, i >= width ? down[i - width] : 0],
-      [i + width < n, i + width, down[i]],
-    ];
-    candidates.forEach(([inside, j, w], c) => {
-      const linked = inside && free[j] === 1;
-      neighbour[4 * k + c] = linked ? j : i;
-      weight[4 * k + c] = linked ? w : 0;
-    });
-    k++;
+  const x = new Float32Array(m);
+  const link = (k: number, c: number, j: number, w: number) => {
+    diagonal[k] += w;
+    if (compact[j] >= 0) {
+      neighbour[4 * k + c] = compact[j];
+      weight[4 * k + c] = w;
+    } else if (seeds[j] > 0) {
+      b[k] += w;
+    }
+  };
+  for (let k = 0; k < m; k++) {
+    const i = pixel[k];
+    const column = i % width;
+    neighbour.fill(k, 4 * k, 4 * k + 4);
+    diagonal[k] = gamma;
+    b[k] = prior ? gamma * prior.foreground[i] : 0;
+    if (column > 0) link(k, 0, i - 1, right[i - 1]);
+    if (column + 1 < width) link(k, 1, i + 1, right[i]);
+    if (i >= width) link(k, 2, i - width, down[i - width]);
+    if (i + width < n) link(k, 3, i + width, down[i]);
+    x[k] = problem.initial ? problem.initial[i] : 0.5;
   }
   const multiply = (v: Float32Array, out: Float32Array) => {
     for (let k = 0; k < m; k++) {
-      const i = index[k];
       const q = 4 * k;
-      out[i] =
-        diagonal[i] * v[i] -
+      out[k] =
+        diagonal[k] * v[k] -
         weight[q] * v[neighbour[q]] -
         weight[q + 1] * v[neighbour[q + 1]] -
         weight[q + 2] * v[neighbour[q + 2]] -
@@ -145,22 +125,21 @@ export function solveRandomWalker(problem: RandomWalkerProblem): RandomWalkerSol
     }
   };
 
-  const r = new Float32Array(n);
-  const z = new Float32Array(n);
-  const p = new Float32Array(n);
-  const ap = new Float32Array(n);
+  const r = new Float32Array(m);
+  const z = new Float32Array(m);
+  const p = new Float32Array(m);
+  const ap = new Float32Array(m);
   multiply(x, ap);
   let rz = 0;
   let bNorm = 0;
   let rNorm = 0;
   for (let k = 0; k < m; k++) {
-    const i = index[k];
-    r[i] = b[i] - ap[i];
-    z[i] = r[i] / diagonal[i];
-    p[i] = z[i];
-    rz += r[i] * z[i];
-    rNorm += r[i] * r[i];
-    bNorm += b[i] * b[i];
+    r[k] = b[k] - ap[k];
+    z[k] = r[k] / diagonal[k];
+    p[k] = z[k];
+    rz += r[k] * z[k];
+    rNorm += r[k] * r[k];
+    bNorm += b[k] * b[k];
   }
   const tolerance = (problem.tolerance ?? 1e-3) * Math.sqrt(Math.max(bNorm, 1e-30));
   const maxIterations = problem.maxIterations ?? 2000;
@@ -168,26 +147,26 @@ export function solveRandomWalker(problem: RandomWalkerProblem): RandomWalkerSol
   for (; iterations < maxIterations && Math.sqrt(rNorm) > tolerance; iterations++) {
     multiply(p, ap);
     let pap = 0;
-    for (let k = 0; k < m; k++) pap += p[index[k]] * ap[index[k]];
+    for (let k = 0; k < m; k++) pap += p[k] * ap[k];
     if (pap <= 0) break;
     const alpha = rz / pap;
     let rzNext = 0;
     rNorm = 0;
     for (let k = 0; k < m; k++) {
-      const i = index[k];
-      x[i] += alpha * p[i];
-      r[i] -= alpha * ap[i];
-      z[i] = r[i] / diagonal[i];
-      rzNext += r[i] * z[i];
-      rNorm += r[i] * r[i];
+      x[k] += alpha * p[k];
+      r[k] -= alpha * ap[k];
+      z[k] = r[k] / diagonal[k];
+      rzNext += r[k] * z[k];
+      rNorm += r[k] * r[k];
     }
     const betaCg = rzNext / rz;
     rz = rzNext;
-    for (let k = 0; k < m; k++) {
-      const i = index[k];
-      p[i] = z[i] + betaCg * p[i];
-    }
+    for (let k = 0; k < m; k++) p[k] = z[k] + betaCg * p[k];
   }
-  for (let i = 0; i < n; i++) x[i] = Math.min(1, Math.max(0, x[i]));
-  return { probability: x, iterations };
+
+  const probability = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    probability[i] = compact[i] >= 0 ? Math.min(1, Math.max(0, x[compact[i]])) : seeds[i] > 0 ? 1 : 0;
+  }
+  return { probability, iterations };
 }

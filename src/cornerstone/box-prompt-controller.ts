@@ -8,7 +8,6 @@ import { segmentation } from '@cornerstonejs/tools';
 import type { SliceImage } from '../dicom/slice-image.ts';
 import { InputError } from '../errors.ts';
 import type { Window } from '../model/segmenter.ts';
-import { grownBox, type LabelmapArray, type MaskBox } from './labelmap-compose.ts';
 import {
   announce,
   type LabelmapTarget,
@@ -20,6 +19,7 @@ import {
   type SliceChange,
   writeLabelmapSlice,
 } from './labelmap-bridge.ts';
+import { grownBox, type LabelmapArray, type MaskBox } from './labelmap-compose.ts';
 import type { SegmenterClient } from './segmenter-client.ts';
 import { sliceImageFromCornerstone } from './slice-from-image.ts';
 
@@ -58,8 +58,8 @@ export interface PreviewEventDetail {
   changed: number;
   /** Worker-side stages (preprocess, encoder, decoder, postprocess, compose) in ms. */
   timings: Record<string, number>;
-  /** Request sent -> preview written, in ms (main-thread view). */
-  roundTripMs: number;
+  /** performance.now() marks on the main thread: request posted, reply received, preview written. */
+  marks: { requested: number; replied: number; written: number };
 }
 
 export interface PropagationEventDetail {
@@ -153,7 +153,7 @@ export class BoxPromptController extends EventTarget {
       const slice = await this.sliceFor(referencedImageId);
       const target = resolveLabelmapTarget(segmentationId, segmentIndex, referencedImageId);
       const before = readLabelmapSlice(target.labelmapImageId);
-      const t0 = performance.now();
+      const requested = performance.now();
       const reply = await this.client.segment({
         slice,
         prompt: { box },
@@ -165,10 +165,12 @@ export class BoxPromptController extends EventTarget {
           previewLabelValue: PREVIEW_LABEL_VALUE,
         },
       });
+      const replied = performance.now();
       if (serial !== this.requestSerial || !reply.preview || !reply.accepted) return null;
       writeLabelmapSlice(target.labelmapImageId, reply.preview);
       this.pending = { target, before, accepted: reply.accepted, box, maskBox: reply.box };
       announce(segmentationId, [target.sliceIndex], segmentIndex);
+      const written = performance.now();
       const detail: PreviewEventDetail = {
         referencedImageId,
         segmentIndex,
@@ -177,7 +179,7 @@ export class BoxPromptController extends EventTarget {
         score: reply.score,
         changed: reply.changed ?? 0,
         timings: reply.timings,
-        roundTripMs: performance.now() - t0,
+        marks: { requested, replied, written },
       };
       this.emit('preview', detail);
       return detail;
@@ -194,7 +196,14 @@ export class BoxPromptController extends EventTarget {
     writeLabelmapSlice(p.target.labelmapImageId, p.accepted);
     pushSliceChanges(
       p.target.segmentationId,
-      [{ labelmapImageId: p.target.labelmapImageId, sliceIndex: p.target.sliceIndex, before: p.before, after: p.accepted }],
+      [
+        {
+          labelmapImageId: p.target.labelmapImageId,
+          sliceIndex: p.target.sliceIndex,
+          before: p.before,
+          after: p.accepted,
+        },
+      ],
       'box',
     );
     announce(p.target.segmentationId, [p.target.sliceIndex], p.target.segmentIndex);
@@ -206,7 +215,10 @@ export class BoxPromptController extends EventTarget {
         maskBox: p.maskBox,
       };
     }
-    this.emit('accepted', { referencedImageId: p.target.referencedImageId, segmentIndex: p.target.segmentIndex });
+    this.emit('accepted', {
+      referencedImageId: p.target.referencedImageId,
+      segmentIndex: p.target.segmentIndex,
+    });
     return true;
   }
 
@@ -234,10 +246,17 @@ export class BoxPromptController extends EventTarget {
    * with the previous mask's box plus a margin, until the mask vanishes, the limit is reached, or
    * `cancelPropagation` is called. Everything it writes is one undo step.
    */
-  async propagate(direction: 'both' | 'up' | 'down' = 'both', window?: Window): Promise<PropagationEventDetail> {
+  async propagate(
+    direction: 'both' | 'up' | 'down' = 'both',
+    window?: Window,
+  ): Promise<PropagationEventDetail> {
     const start = this.lastAccepted;
     if (!start) {
-      throw new InputError('nothing-to-propagate', 'No accepted mask to propagate from.', 'Draw a box and accept it first.');
+      throw new InputError(
+        'nothing-to-propagate',
+        'No accepted mask to propagate from.',
+        'Draw a box and accept it first.',
+      );
     }
     if (this.propagation) throw new InputError('propagation-running', 'A propagation is already running.');
     if (this.pending) this.accept();
@@ -275,7 +294,12 @@ export class BoxPromptController extends EventTarget {
           if (!reply.box || reply.box.area < this.settings.propagationMinArea || !reply.accepted) break;
           writeLabelmapSlice(target.labelmapImageId, reply.accepted);
           announce(start.segmentationId, [target.sliceIndex], start.segmentIndex);
-          changes.push({ labelmapImageId: target.labelmapImageId, sliceIndex: target.sliceIndex, before, after: reply.accepted });
+          changes.push({
+            labelmapImageId: target.labelmapImageId,
+            sliceIndex: target.sliceIndex,
+            before,
+            after: reply.accepted,
+          });
           maskBox = reply.box;
           state = { state: 'running', slicesDone: changes.length, lastSliceIndex: index };
           this.emit('propagation', state);

@@ -5,8 +5,15 @@
  * Esc in the demo, the matching commands in OHIF) keep or drop it. Modelled on Cornerstone's own
  * RectangleScissorsTool: a LabelmapBaseTool, `static toolName`, SVG box while drawing.
  */
-import { getEnabledElement, utilities as csUtilities, type Types } from '@cornerstonejs/core';
-import { drawing, Enums, LabelmapBaseTool, segmentation, utilities, type Types as ToolTypes } from '@cornerstonejs/tools';
+import { utilities as csUtilities, getEnabledElement, type Types } from '@cornerstonejs/core';
+import {
+  drawing,
+  Enums,
+  LabelmapBaseTool,
+  segmentation,
+  type Types as ToolTypes,
+  utilities,
+} from '@cornerstonejs/tools';
 import type { BoxPromptController, PixelBox } from './box-prompt-controller.ts';
 
 const { Events } = Enums;
@@ -111,12 +118,20 @@ export class BoxPromptSegmentationTool extends LabelmapBaseTool {
     utilities.triggerAnnotationRenderForViewportIds([state.viewportId]);
     if (!state.moved) return;
     const { viewport } = getEnabledElement(state.element)!;
-    void this.segmentBox(viewport as unknown as Types.IViewport, state.start, state.end, mouseUpAt).catch((error) => this.report(error));
+    void this.segmentBox(viewport as unknown as Types.IViewport, state.start, state.end, mouseUpAt).catch(
+      (error) => this.report(error),
+    );
     evt.preventDefault?.();
   };
 
   /** Pixel box on the image shown, from two world corners in any order. */
-  private pixelBox(imageId: string, a: Types.Point3, b: Types.Point3, rows: number, columns: number): PixelBox {
+  private pixelBox(
+    imageId: string,
+    a: Types.Point3,
+    b: Types.Point3,
+    rows: number,
+    columns: number,
+  ): PixelBox {
     const [ax, ay] = csUtilities.worldToImageCoords(imageId, a) ?? [0, 0];
     const [bx, by] = csUtilities.worldToImageCoords(imageId, b) ?? [0, 0];
     const clampX = (v: number) => Math.min(columns - 1, Math.max(0, v));
@@ -131,7 +146,8 @@ export class BoxPromptSegmentationTool extends LabelmapBaseTool {
     mouseUpAt: number,
   ): Promise<void> {
     const controller = this.controller();
-    if (!controller) throw new Error('BoxPromptSegmentationTool has no controller configured (getController).');
+    if (!controller)
+      throw new Error('BoxPromptSegmentationTool has no controller configured (getController).');
     const active = segmentation.activeSegmentation.getActiveSegmentation(viewport.id);
     if (!active) throw new Error('No active segmentation on this viewport: add a segment first.');
     const segmentIndex = segmentation.segmentIndex.getActiveSegmentIndex(active.segmentationId);
@@ -153,8 +169,8 @@ export class BoxPromptSegmentationTool extends LabelmapBaseTool {
         box,
         window: controller.windowFor(viewport),
       });
+      // Announcing the preview already scheduled the render of the labelmap.
       if (detail && this.shown?.imageId === imageId) this.shown.state = 'preview';
-      viewport.render();
     } catch (error) {
       this.shown = null;
       throw error;
@@ -181,7 +197,10 @@ export class BoxPromptSegmentationTool extends LabelmapBaseTool {
     return this.controller()?.hasPreview() ?? false;
   }
 
-  renderAnnotation = (enabledElement: Types.IEnabledElement, svgDrawingHelper: ToolTypes.SVGDrawingHelper): boolean => {
+  renderAnnotation = (
+    enabledElement: Types.IEnabledElement,
+    svgDrawingHelper: ToolTypes.SVGDrawingHelper,
+  ): boolean => {
     const { viewport } = enabledElement;
     const boxes: Array<{ corners: [Types.Point3, Types.Point3]; dashed: boolean }> = [];
     if (this.drawState?.viewportId === viewport.id) {

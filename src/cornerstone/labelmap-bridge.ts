@@ -4,7 +4,7 @@
  * undo memos that restore whole slices. Writes are bulk copies of arrays the worker composed.
  */
 import { cache, utilities as csUtilities, type Types } from '@cornerstonejs/core';
-import { Enums as ToolsEnums, segmentation } from '@cornerstonejs/tools';
+import { segmentation, Enums as ToolsEnums } from '@cornerstonejs/tools';
 import { InputError } from '../errors.ts';
 import type { LabelmapArray } from './labelmap-compose.ts';
 
@@ -24,7 +24,9 @@ export interface LabelmapTarget {
   lockedLabelValues: number[];
 }
 
-type LabelmapData = NonNullable<ReturnType<typeof segmentation.state.getSegmentation>>['representationData']['Labelmap'];
+type LabelmapData = NonNullable<
+  ReturnType<typeof segmentation.state.getSegmentation>
+>['representationData']['Labelmap'];
 
 function labelmapData(segmentationId: string): NonNullable<LabelmapData> {
   const seg = segmentation.state.getSegmentation(segmentationId);
@@ -113,7 +115,11 @@ export function writeLabelmapSlice(labelmapImageId: string, values: ArrayLike<nu
 
 /** Tells Cornerstone (renderers, listeners, SEG export state) which slices changed. */
 export function announce(segmentationId: string, sliceIndices: number[], segmentIndex?: number): void {
-  segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(segmentationId, sliceIndices, segmentIndex);
+  segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(
+    segmentationId,
+    sliceIndices,
+    segmentIndex,
+  );
 }
 
 export interface SliceChange {

@@ -4,11 +4,19 @@
  * segment's layer and label value); load places a SEG's frames on the series and writes them into the
  * labelmap as one undo step.
  */
-import { type SegmentDescription, Segmentation, type SegmentationType } from '../dicom/seg-writer.ts';
+
 import { masksForSeries, parseSegmentation, type SegmentInfo } from '../dicom/seg-reader.ts';
+import { Segmentation, type SegmentationType, type SegmentDescription } from '../dicom/seg-writer.ts';
 import type { Series } from '../dicom/series.ts';
 import { InputError } from '../errors.ts';
-import { announce, pushSliceChanges, readLabelmapSlice, resolveLabelmapTarget, type SliceChange, writeLabelmapSlice } from './labelmap-bridge.ts';
+import {
+  announce,
+  pushSliceChanges,
+  readLabelmapSlice,
+  resolveLabelmapTarget,
+  type SliceChange,
+  writeLabelmapSlice,
+} from './labelmap-bridge.ts';
 
 export interface ExportSegmentOptions {
   segmentationId: string;
@@ -24,10 +32,16 @@ export interface ExportSegmentOptions {
 }
 
 /** Writes the segmentation as DICOM SEG bytes; segments without any pixel are left out. */
-export function exportSegmentation(options: ExportSegmentOptions): { bytes: Uint8Array; segmentsWritten: number } {
+export function exportSegmentation(options: ExportSegmentOptions): {
+  bytes: Uint8Array;
+  segmentsWritten: number;
+} {
   const { series, imageIds, segmentationId } = options;
   if (imageIds.length !== series.slices.length) {
-    throw new InputError('series-mismatch', `${imageIds.length} images are shown but the series has ${series.slices.length} slices.`);
+    throw new InputError(
+      'series-mismatch',
+      `${imageIds.length} images are shown but the series has ${series.slices.length} slices.`,
+    );
   }
   const { rows, columns } = series.geometry;
   const pixels = rows * columns;
@@ -49,7 +63,11 @@ export function exportSegmentation(options: ExportSegmentOptions): { bytes: Uint
     if (any) kept.push({ description, mask });
   }
   if (kept.length === 0) {
-    throw new InputError('empty-segmentation', 'No segment has any pixel yet.', 'Segment something before exporting.');
+    throw new InputError(
+      'empty-segmentation',
+      'No segment has any pixel yet.',
+      'Segment something before exporting.',
+    );
   }
   const seg = new Segmentation({
     source: series,
@@ -97,7 +115,9 @@ export function loadSegmentation(options: {
     const present = masks.filter((mask) => mask.subarray(offset, offset + pixels).includes(1));
     if (present.length === 0) return;
     // New segments have no layer binding yet, so they all land on the primary layer of this slice.
-    const targets = masks.map((_, k) => resolveLabelmapTarget(segmentationId, firstSegmentIndex + k, imageId));
+    const targets = masks.map((_, k) =>
+      resolveLabelmapTarget(segmentationId, firstSegmentIndex + k, imageId),
+    );
     const { labelmapImageId, sliceIndex } = targets[0];
     const before = readLabelmapSlice(labelmapImageId);
     const after = before.slice();
@@ -113,7 +133,10 @@ export function loadSegmentation(options: {
     changes.push({ labelmapImageId, sliceIndex, before, after });
   });
   pushSliceChanges(segmentationId, changes, 'load-seg');
-  announce(segmentationId, changes.map((c) => c.sliceIndex));
+  announce(
+    segmentationId,
+    changes.map((c) => c.sliceIndex),
+  );
   return {
     segments: parsed.segments.map((info, k) => ({ segmentIndex: firstSegmentIndex + k, info })),
     slicesChanged: changes.length,

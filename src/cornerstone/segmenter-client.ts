@@ -83,7 +83,10 @@ export class SegmenterClient extends EventTarget {
   }
 
   /** Resolves with skipped = true when a background encode was cancelled before it ran. */
-  encode(slice: SliceImage, options: { window?: Window; background: boolean }): Promise<{ skipped: boolean; ms: number }> {
+  encode(
+    slice: SliceImage,
+    options: { window?: Window; background: boolean },
+  ): Promise<{ skipped: boolean; ms: number }> {
     return this.call({ type: 'encode', slice, window: options.window, background: options.background });
   }
 

@@ -31,7 +31,9 @@ export function sliceImageFromCornerstone(image: Types.IImage): SliceImage {
   const sop = metaData.get('sopCommonModule', imageId) ?? {};
   const pixel = metaData.get('imagePixelModule', imageId) ?? {};
   const voi = metaData.get('voiLutModule', imageId) ?? {};
-  const photometric = String(image.photometricInterpretation ?? pixel.photometricInterpretation ?? 'MONOCHROME2');
+  const photometric = String(
+    image.photometricInterpretation ?? pixel.photometricInterpretation ?? 'MONOCHROME2',
+  );
   if (photometric !== 'MONOCHROME1' && photometric !== 'MONOCHROME2') {
     throw new InputError(
       'unsupported-photometric-interpretation',
@@ -59,8 +61,13 @@ export function sliceImageFromCornerstone(image: Types.IImage): SliceImage {
     photometric,
     sopInstanceUID: String(sop.sopInstanceUID ?? imageId),
     frame: frameFromImageId(imageId),
-    pixelSpacing: [plane.rowPixelSpacing ?? image.rowPixelSpacing ?? 1, plane.columnPixelSpacing ?? image.columnPixelSpacing ?? 1],
-    imagePositionPatient: plane.imagePositionPatient ? (Array.from(plane.imagePositionPatient) as SliceImage['imagePositionPatient']) : undefined,
+    pixelSpacing: [
+      plane.rowPixelSpacing ?? image.rowPixelSpacing ?? 1,
+      plane.columnPixelSpacing ?? image.columnPixelSpacing ?? 1,
+    ],
+    imagePositionPatient: plane.imagePositionPatient
+      ? (Array.from(plane.imagePositionPatient) as SliceImage['imagePositionPatient'])
+      : undefined,
     imageOrientationPatient:
       plane.rowCosines && plane.columnCosines
         ? ([...plane.rowCosines, ...plane.columnCosines] as SliceImage['imageOrientationPatient'])

@@ -57,6 +57,7 @@ export function parseDicom(bytes: Uint8Array | ArrayBuffer, source: string): Par
   }
   const meta = DicomMetaDictionary.naturalizeDataset(dict.meta);
   const dataset = DicomMetaDictionary.naturalizeDataset(dict.dict);
+  redecodeNestedText(dataset, textDecoderFor(dict.dict['00080005']?.Value?.[0]));
   const transferSyntaxUID = typeof meta.TransferSyntaxUID === 'string' ? meta.TransferSyntaxUID : '';
   if (!transferSyntaxUID) {
     throw new DicomError('corrupt-dicom', `${source} has no TransferSyntaxUID in its file meta information.`);
@@ -64,6 +65,59 @@ export function parseDicom(bytes: Uint8Array | ArrayBuffer, source: string): Par
   if (transferSyntaxUID !== DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN)
     checkPixelDataComplete(new Uint8Array(buffer), dataset, source);
   return { transferSyntaxUID, dataset };
+}
+
+/**
+ * TextDecoder labels for the single-byte and UTF-8 character sets (PS3.3 C.12.1.1.2). ISO_IR 100
+ * (Latin-1) is absent: dcmjs' default decoding is already right for it.
+ */
+const CHARSETS: Record<string, string> = {
+  'ISO_IR 192': 'utf-8',
+  'ISO_IR 101': 'iso-8859-2',
+  'ISO_IR 109': 'iso-8859-3',
+  'ISO_IR 110': 'iso-8859-4',
+  'ISO_IR 144': 'iso-8859-5',
+  'ISO_IR 127': 'iso-8859-6',
+  'ISO_IR 126': 'iso-8859-7',
+  'ISO_IR 138': 'iso-8859-8',
+  'ISO_IR 148': 'iso-8859-9',
+  'ISO_IR 166': 'windows-874',
+  GB18030: 'gb18030',
+  GBK: 'gbk',
+};
+
+function textDecoderFor(specificCharacterSet: unknown): TextDecoder | undefined {
+  const label = CHARSETS[String(specificCharacterSet ?? '').trim()];
+  return label ? new TextDecoder(label) : undefined;
+}
+
+/**
+ * dcmjs decodes text at the top level with the file's SpecificCharacterSet but text inside sequence
+ * items as Latin-1, so a UTF-8 segment label such as "Leber (größer)" would come back garbled. Latin-1
+ * decoding keeps every byte, so such strings are turned back into bytes and decoded properly.
+ */
+function redecodeNestedText(dataset: DicomDataset, decoder: TextDecoder | undefined): void {
+  if (!decoder) return;
+  const fix = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      if (!/[\x80-\xff]/.test(value)) return value;
+      return decoder.decode(Uint8Array.from(value, (c) => c.charCodeAt(0)));
+    }
+    if (Array.isArray(value)) return value.map(fix);
+    if (value && typeof value === 'object' && !(value instanceof ArrayBuffer)) {
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) if (key !== '_vrMap') record[key] = fix(record[key]);
+    }
+    return value;
+  };
+  const isItem = (v: unknown) => v !== null && typeof v === 'object' && !(v instanceof ArrayBuffer);
+  // Person names ({ Alphabetic, ... }) look like items but are top-level values, decoded right.
+  const isPersonName = (v: unknown) =>
+    isItem(v) && Object.keys(v as object).every((k) => /^(Alphabetic|Ideographic|Phonetic)$/.test(k));
+  for (const value of Object.values(dataset)) {
+    if (!Array.isArray(value)) continue;
+    for (const item of value) if (isItem(item) && !isPersonName(item)) fix(item);
+  }
 }
 
 /**

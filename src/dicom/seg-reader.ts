@@ -14,7 +14,7 @@ import {
   type SegmentCodes,
 } from './codes.ts';
 import { type DicomDataset, number, numbers, parseDicom, sequence, text } from './dataset.ts';
-import { dot, POSITION_TOLERANCE_MM, type Vec3 } from './geometry.ts';
+import { dot, type Orientation, POSITION_TOLERANCE_MM, sameOrientation, type Vec3 } from './geometry.ts';
 import { decodeRleFrame } from './rle.ts';
 import type { AlgorithmType } from './seg-writer.ts';
 import type { Series, SeriesSlice } from './series.ts';
@@ -47,6 +47,8 @@ export interface SegFrame {
   /** Segment number of a BINARY/FRACTIONAL frame; 0 for a label-map frame (it holds every segment). */
   segment: number;
   sourceSOPInstanceUID?: string;
+  /** ReferencedFrameNumber (1-based) when the source is a multi-frame image. */
+  sourceFrameNumber?: number;
   position?: Vec3;
 }
 
@@ -215,6 +217,7 @@ export function parseSegmentation(bytes: Uint8Array | ArrayBuffer, source: strin
       sourceSOPInstanceUID: sourceImage
         ? text(sourceImage, 'ReferencedSOPInstanceUID') || undefined
         : undefined,
+      sourceFrameNumber: sourceImage ? number(sourceImage, 'ReferencedFrameNumber') : undefined,
       position: position?.length === 3 ? (position as Vec3) : undefined,
     };
   });
@@ -371,8 +374,9 @@ export interface SeriesMasks {
 export interface SeriesLayout {
   seriesInstanceUID: string;
   frameOfReferenceUID: string;
-  geometry: Pick<Series['geometry'], 'rows' | 'columns' | 'normal' | 'spacingBetweenSlices'>;
-  slices: Array<Pick<SeriesSlice, 'sopInstanceUID' | 'positionAlongNormal'>>;
+  geometry: Pick<Series['geometry'], 'rows' | 'columns' | 'orientation' | 'normal' | 'spacingBetweenSlices'>;
+  /** `frame` (0-based) matters for slices that are frames of one multi-frame instance. */
+  slices: Array<Pick<SeriesSlice, 'sopInstanceUID' | 'positionAlongNormal'> & { frame?: number }>;
 }
 
 /**
@@ -395,6 +399,16 @@ export function masksForSeries(seg: ParsedSegmentation, series: SeriesLayout): S
       'Load the SEG with the series it was made from.',
     );
   }
+  if (
+    seg.orientation?.length === 6 &&
+    !sameOrientation(seg.orientation as Orientation, series.geometry.orientation)
+  ) {
+    throw fail(
+      'seg-other-orientation',
+      `${seg.source} is oriented ${seg.orientation.join('\\')}, the series ${series.geometry.orientation.join('\\')}.`,
+      'Only SEGs in the acquisition plane of their series can be placed on it.',
+    );
+  }
   if (seg.rows !== rows || seg.columns !== columns) {
     throw fail(
       'seg-size-mismatch',
@@ -402,13 +416,21 @@ export function masksForSeries(seg: ParsedSegmentation, series: SeriesLayout): S
       'Load the SEG with the series it was made from.',
     );
   }
-  const bySop = new Map(series.slices.map((s, i) => [s.sopInstanceUID, i]));
+  // A source reference names an instance, plus a frame number for multi-frame instances.
+  const byFrame = new Map(series.slices.map((s, i) => [`${s.sopInstanceUID}#${(s.frame ?? 0) + 1}`, i]));
+  const framesOf = new Map<string, number>();
+  for (const s of series.slices) framesOf.set(s.sopInstanceUID, (framesOf.get(s.sopInstanceUID) ?? 0) + 1);
+  const bySource = (uid: string | undefined, frameNumber: number | undefined) => {
+    if (!uid) return undefined;
+    if (frameNumber !== undefined) return byFrame.get(`${uid}#${frameNumber}`);
+    return framesOf.get(uid) === 1 ? byFrame.get(`${uid}#1`) : undefined;
+  };
   const spacing = series.geometry.spacingBetweenSlices;
   const tolerance = spacing ? Math.max(POSITION_TOLERANCE_MM, 0.1 * spacing) : 0.01;
   let usedPosition = false;
   const frameSlices = seg.frames.map((frame, f) => {
-    const bySource = frame.sourceSOPInstanceUID ? bySop.get(frame.sourceSOPInstanceUID) : undefined;
-    if (bySource !== undefined) return bySource;
+    const referenced = bySource(frame.sourceSOPInstanceUID, frame.sourceFrameNumber);
+    if (referenced !== undefined) return referenced;
     if (frame.position) {
       const along = dot(frame.position, series.geometry.normal);
       const index = series.slices.findIndex((s) => Math.abs(s.positionAlongNormal - along) <= tolerance);

@@ -15,7 +15,11 @@ import { type DicomDataset, decimal, encodeDicom } from './dataset.ts';
 import { dicomDate, dicomTime } from './dicom-datetime.ts';
 import { dot, sliceNormal } from './geometry.ts';
 import type { Series, SeriesSlice } from './series.ts';
-import { LABELMAP_SEGMENTATION_STORAGE, SEGMENTATION_STORAGE } from './sop-classes.ts';
+import {
+  ENHANCED_IMAGE_SOP_CLASS_UIDS,
+  LABELMAP_SEGMENTATION_STORAGE,
+  SEGMENTATION_STORAGE,
+} from './sop-classes.ts';
 import { newUid } from './uid.ts';
 
 export type SegmentationType = 'BINARY' | 'LABELMAP';
@@ -46,7 +50,10 @@ export interface SegmentationSource {
     'rows' | 'columns' | 'pixelSpacing' | 'orientation' | 'sliceThickness' | 'spacingBetweenSlices'
   >;
   /** In the order the masks use (a read Series: sorted along the normal). */
-  slices: Array<Pick<SeriesSlice, 'sopClassUID' | 'sopInstanceUID' | 'imagePositionPatient'>>;
+  /** `frame` (0-based) matters for slices that are frames of one multi-frame instance. */
+  slices: Array<
+    Pick<SeriesSlice, 'sopClassUID' | 'sopInstanceUID' | 'imagePositionPatient'> & { frame?: number }
+  >;
   /** Patient/study attributes to repeat (Series.inherited). */
   inherited?: DicomDataset;
 }
@@ -357,6 +364,7 @@ export class Segmentation {
       FunctionalGroupPointer: TAG.PlanePositionSequence,
       DimensionDescriptionLabel: 'Image Position Patient',
     };
+    const multiFrame = multiFrameInstances(source);
     // Position index: 1-based rank of the slice in the source order (which is sorted along the normal).
     const perFrame = plan.map(({ segment, slice }) => {
       const s = source.slices[slice];
@@ -367,6 +375,8 @@ export class Segmentation {
               {
                 ReferencedSOPClassUID: s.sopClassUID,
                 ReferencedSOPInstanceUID: s.sopInstanceUID,
+                // Frames of a multi-frame source are told apart by number (1-based).
+                ...(multiFrame.has(s.sopInstanceUID) ? { ReferencedFrameNumber: (s.frame ?? 0) + 1 } : {}),
                 PurposeOfReferenceCodeSequence: [SOURCE_IMAGE_PURPOSE],
                 SpatialLocationsPreserved: 'YES',
               },
@@ -470,7 +480,9 @@ export class Segmentation {
       ReferencedSeriesSequence: [
         {
           SeriesInstanceUID: source.seriesInstanceUID,
-          ReferencedInstanceSequence: source.slices.map((s) => ({
+          ReferencedInstanceSequence: [
+            ...new Map(source.slices.map((s) => [s.sopInstanceUID, s])).values(),
+          ].map((s) => ({
             ReferencedSOPClassUID: s.sopClassUID,
             ReferencedSOPInstanceUID: s.sopInstanceUID,
           })),
@@ -480,6 +492,18 @@ export class Segmentation {
       PixelData: [pixelData.buffer],
     };
   }
+}
+
+/** SOP Instance UIDs of the source that hold several of its slices (enhanced multi-frame images). */
+function multiFrameInstances(source: SegmentationSource): Set<string> {
+  const seen = new Set<string>();
+  const multi = new Set<string>();
+  for (const s of source.slices) {
+    if (seen.has(s.sopInstanceUID) || ENHANCED_IMAGE_SOP_CLASS_UIDS.has(s.sopClassUID))
+      multi.add(s.sopInstanceUID);
+    seen.add(s.sopInstanceUID);
+  }
+  return multi;
 }
 
 function evenlySpaced(source: SegmentationSource, spacing: number): boolean {

@@ -5,7 +5,7 @@
  * contents; Node folder reading is in series-node.ts.
  */
 import { DicomError } from '../errors.ts';
-import { type DicomDataset, number, numbers, parseDicom, raw, text } from './dataset.ts';
+import { type DicomDataset, number, numbers, parseDicom, raw, sequence, text } from './dataset.ts';
 import {
   checkStackSpacing,
   dot,
@@ -17,7 +17,7 @@ import {
 } from './geometry.ts';
 import { nativeFrameBytes } from './pixel-data.ts';
 import { modalityValuesFromStored, type SliceImage } from './slice-image.ts';
-import { ENHANCED_IMAGE_SOP_CLASS_UIDS, SEG_SOP_CLASS_UIDS } from './sop-classes.ts';
+import { ENHANCED_IMAGE_SOP_CLASS_UIDS, IMAGE_SOP_CLASS_UIDS, SEG_SOP_CLASS_UIDS } from './sop-classes.ts';
 
 /** One file's contents, named for error messages. */
 export interface DicomFileBytes {
@@ -137,18 +137,33 @@ export function readSeries(files: DicomFileBytes[]): Series {
       warnings.push(`skipped ${file.name}: a segmentation object, not an image`);
       continue;
     }
+    // Reports, key-object selections and presentation states often sit in exported folders. A CT or
+    // MR image cut short is not skipped: it is reported as damaged below.
+    if (
+      dataset.PixelData === undefined &&
+      dataset.Rows === undefined &&
+      !IMAGE_SOP_CLASS_UIDS.has(sopClassUID)
+    ) {
+      warnings.push(`skipped ${file.name}: not an image (SOP class ${sopClassUID || 'unknown'})`);
+      continue;
+    }
     images.push({ name: file.name, ds: dataset, transferSyntaxUID });
   }
-  if (images.length === 0)
-    throw new DicomError('empty-series', 'The files hold no images, only segmentations.');
+  if (images.length === 0) {
+    throw new DicomError(
+      'empty-series',
+      `The files hold no images (${warnings.join('; ')}).`,
+      'Pass the files of a CT or MR series.',
+    );
+  }
   checkOneSeries(images);
   const first = images[0].ds;
-  const slices = images.map(({ name, ds, transferSyntaxUID }) => readSlice(ds, transferSyntaxUID, name));
+  const slices = images.flatMap(({ name, ds, transferSyntaxUID }) => readSlices(ds, transferSyntaxUID, name));
   const geometry = checkGeometry(slices);
   slices.sort((a, b) => a.positionAlongNormal - b.positionAlongNormal);
   const spacing = checkStackSpacing(
     slices.map((s) => s.positionAlongNormal),
-    slices.map((s) => s.source),
+    slices.map(sliceName),
   );
   geometry.spacingBetweenSlices = spacing.spacing;
   geometry.sliceThickness = number(first, 'SliceThickness');
@@ -207,30 +222,75 @@ function checkOneSeries(images: Array<{ name: string; ds: DicomDataset }>): void
   }
 }
 
-function readSlice(ds: DicomDataset, transferSyntaxUID: string, source: string): SeriesSlice {
+/**
+ * The attributes that describe frame `f`: the top level (all a classic image has), overlaid by the
+ * items of the shared and then the frame's own functional groups (enhanced multi-frame images keep
+ * ImagePositionPatient, PixelSpacing, RescaleSlope, WindowCenter ... there).
+ */
+function frameAttributes(ds: DicomDataset, f: number): DicomDataset {
+  const merged: DicomDataset = { ...ds };
+  const groups = [
+    sequence(ds, 'SharedFunctionalGroupsSequence')[0],
+    sequence(ds, 'PerFrameFunctionalGroupsSequence')[f],
+  ];
+  for (const group of groups) {
+    if (!group) continue;
+    for (const [keyword, value] of Object.entries(group)) {
+      if (keyword.startsWith('_') || !Array.isArray(value)) continue;
+      const item = value[0];
+      if (item && typeof item === 'object' && !(item instanceof ArrayBuffer)) Object.assign(merged, item);
+    }
+  }
+  return merged;
+}
+
+/** Every frame of one image object as a slice: one for classic images, NumberOfFrames for enhanced ones. */
+function readSlices(ds: DicomDataset, transferSyntaxUID: string, source: string): SeriesSlice[] {
   const sopClassUID = text(ds, 'SOPClassUID');
-  if (ENHANCED_IMAGE_SOP_CLASS_UIDS.has(sopClassUID) || (number(ds, 'NumberOfFrames') ?? 1) > 1) {
+  const frames = number(ds, 'NumberOfFrames') ?? 1;
+  const enhanced = ENHANCED_IMAGE_SOP_CLASS_UIDS.has(sopClassUID);
+  if (frames > 1 && !enhanced && !ds.PerFrameFunctionalGroupsSequence) {
     throw new DicomError(
       'multiframe-unsupported',
-      `${source} is a multi-frame image (SOP class ${sopClassUID}, ${number(ds, 'NumberOfFrames') ?? 1} frames); only single-frame CT/MR images are read.`,
-      'Convert it to a classic single-frame series first, e.g. with `emf2sf` (dcm4che) or `dcmconv`.',
+      `${source} is a multi-frame image (SOP class ${sopClassUID}, ${frames} frames) without per-frame geometry.`,
+      'Only single-frame CT/MR images and enhanced multi-frame CT/MR (with functional groups) can be read.',
     );
   }
-  const position = numbers(ds, 'ImagePositionPatient');
-  const orientation = numbers(ds, 'ImageOrientationPatient');
-  const spacing = numbers(ds, 'PixelSpacing');
+  return Array.from({ length: frames }, (_, f) =>
+    readFrame(
+      ds,
+      frameAttributes(ds, f),
+      f,
+      transferSyntaxUID,
+      frames > 1 ? `${source} frame ${f + 1}` : source,
+      source,
+    ),
+  );
+}
+
+function readFrame(
+  ds: DicomDataset,
+  fa: DicomDataset,
+  frame: number,
+  transferSyntaxUID: string,
+  label: string,
+  source: string,
+): SeriesSlice {
+  const position = numbers(fa, 'ImagePositionPatient');
+  const orientation = numbers(fa, 'ImageOrientationPatient');
+  const spacing = numbers(fa, 'PixelSpacing');
   const rows = number(ds, 'Rows');
   const columns = number(ds, 'Columns');
   if (position?.length !== 3 || orientation?.length !== 6 || spacing?.length !== 2 || !rows || !columns) {
     throw new DicomError(
       'missing-geometry',
-      `${source} lacks ImagePositionPatient, ImageOrientationPatient, PixelSpacing, Rows or Columns.`,
+      `${label} lacks ImagePositionPatient, ImageOrientationPatient, PixelSpacing, Rows or Columns.`,
       'Only cross-sectional images with full patient geometry (CT, MR) can be segmented and saved as SEG.',
     );
   }
   const imageOrientationPatient = orientation as Orientation;
   const imagePositionPatient = position as Vec3;
-  const data = nativeFrameBytes(ds, transferSyntaxUID, 0, source);
+  const data = nativeFrameBytes(ds, transferSyntaxUID, frame, label);
   const values = modalityValuesFromStored({
     rows,
     columns,
@@ -239,12 +299,12 @@ function readSlice(ds: DicomDataset, transferSyntaxUID: string, source: string):
     bitsAllocated: number(ds, 'BitsAllocated') ?? 0,
     bitsStored: number(ds, 'BitsStored') ?? number(ds, 'BitsAllocated') ?? 0,
     pixelRepresentation: number(ds, 'PixelRepresentation') ?? 0,
-    rescaleSlope: number(ds, 'RescaleSlope'),
-    rescaleIntercept: number(ds, 'RescaleIntercept'),
+    rescaleSlope: number(fa, 'RescaleSlope'),
+    rescaleIntercept: number(fa, 'RescaleIntercept'),
     data,
   });
-  const center = number(ds, 'WindowCenter');
-  const width = number(ds, 'WindowWidth');
+  const center = number(fa, 'WindowCenter');
+  const width = number(fa, 'WindowWidth');
   return {
     rows,
     columns,
@@ -252,16 +312,23 @@ function readSlice(ds: DicomDataset, transferSyntaxUID: string, source: string):
     modality: text(ds, 'Modality'),
     photometric: text(ds, 'PhotometricInterpretation') === 'MONOCHROME1' ? 'MONOCHROME1' : 'MONOCHROME2',
     sopInstanceUID: text(ds, 'SOPInstanceUID'),
-    frame: 0,
+    frame,
     pixelSpacing: [spacing[0], spacing[1]],
     imagePositionPatient,
     imageOrientationPatient,
     voi: center !== undefined && width !== undefined && width > 0 ? { center, width } : undefined,
-    sopClassUID,
+    sopClassUID: text(ds, 'SOPClassUID'),
     instanceNumber: number(ds, 'InstanceNumber'),
     source,
     positionAlongNormal: dot(imagePositionPatient, sliceNormal(imageOrientationPatient)),
   };
+}
+
+/** How errors name a slice: its file, and the frame within it for multi-frame images. */
+function sliceName(s: SeriesSlice): string {
+  return s.frame > 0 || ENHANCED_IMAGE_SOP_CLASS_UIDS.has(s.sopClassUID)
+    ? `${s.source} frame ${s.frame + 1}`
+    : s.source;
 }
 
 function checkGeometry(slices: SeriesSlice[]): SeriesGeometry {
@@ -270,7 +337,7 @@ function checkGeometry(slices: SeriesSlice[]): SeriesGeometry {
     if (!sameOrientation(s.imageOrientationPatient, first.imageOrientationPatient)) {
       throw new DicomError(
         'mixed-orientation',
-        `${s.source} has ImageOrientationPatient ${s.imageOrientationPatient.join('\\')}, ${first.source} has ${first.imageOrientationPatient.join('\\')}.`,
+        `${sliceName(s)} has ImageOrientationPatient ${s.imageOrientationPatient.join('\\')}, ${sliceName(first)} has ${first.imageOrientationPatient.join('\\')}.`,
         'A series must be one stack of parallel slices; separate localisers or other planes into their own folder.',
       );
     }

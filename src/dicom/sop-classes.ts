@@ -14,3 +14,10 @@ export const ENHANCED_IMAGE_SOP_CLASS_UIDS = new Set([
   '1.2.840.10008.5.1.4.1.1.4.3', // Enhanced MR Color
   '1.2.840.10008.5.1.4.1.1.4.4', // Legacy Converted Enhanced MR
 ]);
+
+/** CT and MR image storage classes: a file of one of these without pixel data is a damaged image. */
+export const IMAGE_SOP_CLASS_UIDS = new Set([
+  CT_IMAGE_STORAGE,
+  MR_IMAGE_STORAGE,
+  ...ENHANCED_IMAGE_SOP_CLASS_UIDS,
+]);

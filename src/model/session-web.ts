@@ -70,6 +70,9 @@ export async function chooseWebBackend(
   };
 }
 
+/** The thread count onnxruntime-web's wasm runtime started with (fixed from its first session on). */
+let wasmThreadsInUse: number | undefined;
+
 /**
  * A SessionFactory on onnxruntime-web. onnxruntime-web reads `env.wasm` once, when its first session
  * starts, so the thread count is set here, before any session exists, and explicitly (its default is 1
@@ -78,16 +81,23 @@ export async function chooseWebBackend(
 export async function webSessionFactory(
   options: WebSessionOptions = {},
 ): Promise<{ factory: SessionFactory; choice: WebBackendChoice }> {
-  const choice = await chooseWebBackend(options);
+  let choice = await chooseWebBackend(options);
+  if (wasmThreadsInUse !== undefined && wasmThreadsInUse !== choice.numThreads) {
+    // The wasm runtime already started with another count and will keep it: report what really runs.
+    choice = await chooseWebBackend({ ...options, numThreads: wasmThreadsInUse });
+  }
   ort.env.wasm.numThreads = choice.numThreads;
   if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
-  const factory: SessionFactory = (graph, role) =>
-    createOrtSession(
+  const factory: SessionFactory = async (graph, role) => {
+    const session = await createOrtSession(
       ort,
       graph,
       role,
       { executionProviders: [choice.executionProvider], graphOptimizationLevel: 'all' },
       choice.description,
     );
+    wasmThreadsInUse ??= choice.numThreads;
+    return session;
+  };
   return { factory, choice };
 }

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.ts';
+import { percentileWindow } from '../model/window.ts';
 import { gaussianBlur, openCvSigma } from './corruptions/blur.ts';
 import type { Image8 } from './corruptions/image8.ts';
 import { brightness, colorJitter, contrast, drawColorJitter } from './corruptions/intensity.ts';
@@ -469,12 +470,12 @@ export function corruptModality(
 
 /** The 99.5th percentile of the non-zero values of the slices (MR noise unit; 1 if all are zero). */
 export function referenceIntensity(slices: Float32Array[]): number {
-  let count = 0;
-  for (const s of slices) for (const v of s) if (v !== 0) count++;
-  if (count === 0) return 1;
-  const all = new Float32Array(count);
-  let k = 0;
-  for (const s of slices) for (const v of s) if (v !== 0) all[k++] = v;
-  all.sort();
-  return all[Math.min(count - 1, Math.floor(0.995 * (count - 1)))];
+  const all = new Float32Array(slices.reduce((n, s) => n + s.length, 0));
+  let offset = 0;
+  for (const s of slices) {
+    all.set(s, offset);
+    offset += s.length;
+  }
+  const { high } = percentileWindow(all, 99.5, 99.5);
+  return high > 0 ? high : 1;
 }

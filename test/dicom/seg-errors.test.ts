@@ -102,6 +102,19 @@ describe('SEG writer validation', () => {
     }
   });
 
+  it('states SpacingBetweenSlices only for an evenly spaced stack', () => {
+    const spacingOf = (seg: Segmentation) => {
+      const [shared] = sequence(seg.dataset, 'SharedFunctionalGroupsSequence');
+      return sequence(shared, 'PixelMeasuresSequence')[0].SpacingBetweenSlices;
+    };
+    expect(spacingOf(new Segmentation(options()))).toBe(2.5);
+    const gapSpec = smallCtSpec({}, 5, 7, 9);
+    gapSpec.geometry.positions = [0, 2.5, 5, 7.5, 15].map((z) => [0, 0, z] as [number, number, number]);
+    const gapSeries = readSeries(asFiles(gapSpec));
+    expect(gapSeries.warnings[0]).toContain('gap of 7.500 mm');
+    expect(spacingOf(new Segmentation({ ...options(), source: gapSeries }))).toBeUndefined();
+  });
+
   it('packs mid-byte frames that read back exactly, with SegmentsOverlap YES', () => {
     const seg = new Segmentation(options());
     expect(seg.segmentsOverlap).toBe(true);
@@ -150,6 +163,16 @@ describe('SEG reader errors and fallbacks', () => {
     expect(dicomError(() => masksForSeries(seg, elsewhere)).code).toBe('seg-other-frame-of-reference');
   });
 
+  it('refuses a SEG in another orientation than the series', () => {
+    const bytes = alteredSeg((ds) => {
+      const [shared] = sequence(ds, 'SharedFunctionalGroupsSequence');
+      sequence(shared, 'PlaneOrientationSequence')[0].ImageOrientationPatient = [0, 1, 0, 0, 0, -1];
+    });
+    expect(dicomError(() => masksForSeries(parseSegmentation(bytes, 'sag.dcm'), series)).code).toBe(
+      'seg-other-orientation',
+    );
+  });
+
   it('falls back to ImagePositionPatient when the source images are not referenced by UID', () => {
     const copy = readSeries(
       writeImageSeries(
@@ -196,6 +219,32 @@ describe('SEG reader errors and fallbacks', () => {
     expect(parsed.segmentationType).toBe('FRACTIONAL');
     expect(parsed.threshold).toBe(0.5);
     expect(masksForSeries(parsed, series).masks).toEqual(masks.map((m) => m.map((v) => (v ? 1 : 0))));
+  });
+
+  it('keeps non-ASCII text (UTF-8) at the top level and inside sequences', () => {
+    const named = readSeries(
+      asFiles(
+        smallCtSpec(
+          { patient: { patientName: 'Müller^Jörg', patientID: 'P1', patientBirthDate: '', patientSex: 'M' } },
+          5,
+          7,
+          9,
+        ),
+      ),
+    );
+    expect(named.patient.patientName).toBe('Müller^Jörg');
+    const segments = testSegments();
+    segments[0] = { ...segments[0], label: 'Leber (größer)', description: 'Ωmega segment' };
+    const bytes = new Segmentation({
+      ...options(),
+      source: named,
+      segments,
+      contentCreatorName: 'Şahin^Ayşe',
+    }).toBytes();
+    const parsed = parseSegmentation(bytes, 'utf8.dcm');
+    expect(parsed.contentCreatorName).toBe('Şahin^Ayşe');
+    expect(parsed.segments[0].label).toBe('Leber (größer)');
+    expect(parsed.segments[0].description).toBe('Ωmega segment');
   });
 
   it('accepts the legacy Anatomical Structure code 123037004 and reports 91723000', () => {

@@ -61,3 +61,10 @@ export function nonOverlapping(masks: Uint8Array[]): Uint8Array[] {
     }),
   );
 }
+
+/** Element-wise equality of two typed arrays (vitest's toEqual is slow on millions of elements). */
+export function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

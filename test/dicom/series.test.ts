@@ -83,6 +83,22 @@ describe('readSeries on synthetic series', () => {
     );
   });
 
+  it('skips segmentations and other non-image objects in the folder, with a warning', () => {
+    const files = asFiles(smallCtSpec());
+    const { dataset } = parseDicom(files[0].bytes, 'x');
+    for (const k of ['PixelData', 'Rows', 'Columns']) delete dataset[k];
+    dataset.SOPClassUID = '1.2.840.10008.5.1.4.1.1.88.22'; // Enhanced SR
+    dataset.SOPInstanceUID = '2.25.77';
+    const series = readSeries([...files, { name: 'report.dcm', bytes: encodeDicom(dataset) }]);
+    expect(series.slices).toHaveLength(4);
+    expect(series.warnings).toEqual([
+      'skipped report.dcm: not an image (SOP class 1.2.840.10008.5.1.4.1.1.88.22)',
+    ]);
+    expect(dicomError(() => readSeries([{ name: 'report.dcm', bytes: encodeDicom(dataset) }])).code).toBe(
+      'empty-series',
+    );
+  });
+
   it('refuses files from two series', () => {
     const other = asFiles(smallCtSpec({ seriesInstanceUID: '2.25.99' }), 'other');
     expect(dicomError(() => readSeries([...asFiles(smallCtSpec()).slice(0, 2), other[3]])).code).toBe(
@@ -102,14 +118,17 @@ describe('readSeries on synthetic series', () => {
     }
   });
 
-  it('refuses enhanced multi-frame images clearly', () => {
+  it('refuses multi-frame images without per-frame geometry, and enhanced ones whose frames are missing', () => {
     const [first] = asFiles(smallCtSpec());
     const { dataset } = parseDicom(first.bytes, 'x');
-    dataset.SOPClassUID = '1.2.840.10008.5.1.4.1.1.4.1';
     dataset.NumberOfFrames = 2;
-    const error = dicomError(() => readSeries([{ name: 'enhanced.dcm', bytes: encodeDicom(dataset) }]));
-    expect(error.code).toBe('multiframe-unsupported');
-    expect(error.message).toContain('1.2.840.10008.5.1.4.1.1.4.1');
+    const classic = dicomError(() => readSeries([{ name: 'multi.dcm', bytes: encodeDicom(dataset) }]));
+    expect(classic.code).toBe('multiframe-unsupported');
+    expect(classic.message).toContain('1.2.840.10008.5.1.4.1.1.2');
+    dataset.SOPClassUID = '1.2.840.10008.5.1.4.1.1.4.1';
+    const enhanced = dicomError(() => readSeries([{ name: 'enhanced.dcm', bytes: encodeDicom(dataset) }]));
+    expect(enhanced.code).toBe('pixel-data-length');
+    expect(enhanced.message).toContain('2 frame(s) of 10x12 at 16 bits need 480');
   });
 
   it('reads MONOCHROME1 as a flag and applies slope and intercept', () => {

@@ -24,16 +24,19 @@ np.save(sys.argv[2], arr.astype(np.uint8))
 frames = []
 for item in ds.PerFrameFunctionalGroupsSequence:
     seg = item.SegmentIdentificationSequence[0].ReferencedSegmentNumber if 'SegmentIdentificationSequence' in item else 0
-    src = item.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID
-    frames.append([int(seg), str(src)])
+    ref = item.DerivationImageSequence[0].SourceImageSequence[0]
+    frames.append([int(seg), str(ref.ReferencedSOPInstanceUID), int(ref.get('ReferencedFrameNumber', 0))])
 print(json.dumps(frames))
 `;
 
-/** pydicom's view of a SEG: pixel_array as frames x rows x columns, and each frame's segment and source. */
+/**
+ * pydicom's view of a SEG: pixel_array as frames x rows x columns, and each frame's segment number,
+ * source SOP Instance UID and source frame number (0 when not given).
+ */
 export function pydicomFrames(
   path: string,
   npyPath: string,
-): { pixels: Uint8Array; shape: number[]; frames: Array<[number, string]> } {
+): { pixels: Uint8Array; shape: number[]; frames: Array<[number, string, number]> } {
   const out = execFileSync('/usr/bin/python3', ['-c', PYDICOM_FRAMES, path, npyPath], { encoding: 'utf8' });
   const array = decodeNpy(new Uint8Array(readFileSync(npyPath)));
   if (array.dtype !== 'uint8') throw new Error(`unexpected dtype ${array.dtype}`);

@@ -89,8 +89,13 @@ export async function openViewer(url: string): Promise<ViewerBrowser> {
   try {
     await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 60_000 });
   } catch (error) {
-    const message = await page.locator('#message').textContent().catch(() => '');
-    throw new Error(`viewer did not start: ${message}; console: ${consoleErrors.join(' | ')}`, { cause: error });
+    const message = await page
+      .locator('#message')
+      .textContent()
+      .catch(() => '');
+    throw new Error(`viewer did not start: ${message}; console: ${consoleErrors.join(' | ')}`, {
+      cause: error,
+    });
   }
   return {
     context,
@@ -120,7 +125,9 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export async function openSeries(page: Page, id: string): Promise<void> {
   const before = await page.evaluate(() => document.body.dataset.seriesLoaded ?? '');
   await page.selectOption('[data-testid="series-select"]', id);
-  await page.waitForFunction((b) => (document.body.dataset.seriesLoaded ?? '') !== b, before, { timeout: 60_000 });
+  await page.waitForFunction((b) => (document.body.dataset.seriesLoaded ?? '') !== b, before, {
+    timeout: 60_000,
+  });
 }
 
 /** Drags a box with the mouse between two points given as fractions of the image's size on screen. */

@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
 import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
@@ -37,7 +38,10 @@ const CT_TRUTH = join(SAMPLES, 'ct-abdomen-truth.seg.dcm');
 const MODELS = resolve(REPO_ROOT, 'test/fixtures/models');
 const TINY = join(MODELS, 'tiny-robust');
 
-const missing = missingTools({ commands: ['dciodvfy'], paths: [CHROMIUM, CT, CT_TRUTH, join(TINY, 'model.json')] });
+const missing = missingTools({
+  commands: ['dciodvfy'],
+  paths: [CHROMIUM, CT, CT_TRUTH, join(TINY, 'model.json')],
+});
 
 interface PreviewDetail {
   referencedImageId: string;
@@ -71,6 +75,22 @@ function bbox(mask: Uint8Array, offset: number, rows: number, columns: number) {
   return x1 < 0 ? null : { x0, y0, x1, y1 };
 }
 
+/** Drags a box with the mouse from image pixel (x0, y0) to (x1, y1) of the slice shown. */
+async function dragImageBox(
+  page: Page,
+  box: { x0: number; y0: number; x1: number; y1: number },
+): Promise<void> {
+  const toClient = (x: number, y: number) =>
+    page.evaluate(([px, py]) => (window as unknown as ViewerWindow).__viewer.imageToClient(px, py), [x, y]);
+  const [ax, ay] = await toClient(box.x0, box.y0);
+  const [bx, by] = await toClient(box.x1, box.y1);
+  await page.mouse.move(ax, ay);
+  await page.mouse.down();
+  await page.mouse.move((ax + bx) / 2, (ay + by) / 2, { steps: 5 });
+  await page.mouse.move(bx, by, { steps: 5 });
+  await page.mouse.up();
+}
+
 /** dciodvfy's exit code is not reliable (DESIGN.md section 4): count its Error lines instead. */
 function errorLines(path: string): string[] {
   const run = spawnSync('dciodvfy', ['-new', path], { encoding: 'utf8' });
@@ -94,17 +114,21 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
     await server?.close();
   });
 
-  const engines: Array<{ name: string; option: string; reference: () => Promise<Segmenter>; minDice: number | null }> =
-    [
-      { name: 'classical', option: '', reference: async () => new ClassicalSegmenter(), minDice: 0.85 },
-      {
-        name: 'tiny-robust',
-        option: './models/tiny-robust/',
-        reference: async () => new ModelSegmenter(await loadModelFolder(TINY)),
-        // Random weights: the mask says nothing about the liver, only that the pipeline is faithful.
-        minDice: null,
-      },
-    ];
+  const engines: Array<{
+    name: string;
+    option: string;
+    reference: () => Promise<Segmenter>;
+    minDice: number | null;
+  }> = [
+    { name: 'classical', option: '', reference: async () => new ClassicalSegmenter(), minDice: 0.85 },
+    {
+      name: 'tiny-robust',
+      option: './models/tiny-robust/',
+      reference: async () => new ModelSegmenter(await loadModelFolder(TINY)),
+      // Random weights: the mask says nothing about the liver, only that the pipeline is faithful.
+      minDice: null,
+    },
+  ];
 
   for (const engine of engines) {
     it(`${engine.name}: segments, propagates, exports and reloads a SEG`, async () => {
@@ -120,9 +144,13 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
         // 1. Engine and series.
         if (engine.option) {
           await page.selectOption('[data-testid="engine-select"]', engine.option);
-          await page.waitForFunction(() => document.getElementById('engine-badge')?.className === 'model', null, {
-            timeout: 120_000,
-          });
+          await page.waitForFunction(
+            () => document.getElementById('engine-badge')?.className === 'model',
+            null,
+            {
+              timeout: 120_000,
+            },
+          );
         }
         await openSeries(page, 'ct-abdomen');
         await shot('1-series');
@@ -136,19 +164,13 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
         const truthBox = bbox(truth.masks[liver], index * pixels, rows, columns);
         expect(truthBox, 'the liver is on the slice shown first').not.toBeNull();
         const margin = 5;
-        const [ax, ay] = await page.evaluate(
-          ([x, y]) => (window as unknown as ViewerWindow).__viewer.imageToClient(x, y),
-          [truthBox!.x1 + margin, truthBox!.y1 + margin],
-        );
-        const [bx, by] = await page.evaluate(
-          ([x, y]) => (window as unknown as ViewerWindow).__viewer.imageToClient(x, y),
-          [truthBox!.x0 - margin, truthBox!.y0 - margin],
-        );
-        await page.mouse.move(ax, ay);
-        await page.mouse.down();
-        await page.mouse.move((ax + bx) / 2, (ay + by) / 2, { steps: 5 });
-        await page.mouse.move(bx, by, { steps: 5 });
-        await page.mouse.up();
+        const box = {
+          x0: truthBox!.x1 + margin,
+          y0: truthBox!.y1 + margin,
+          x1: truthBox!.x0 - margin,
+          y1: truthBox!.y0 - margin,
+        };
+        await dragImageBox(page, box);
 
         // 3. The preview.
         await page.waitForSelector('[data-testid="status-result"][data-preview-count="1"]', {
@@ -156,9 +178,14 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
           timeout: 120_000,
         });
         await shot('2-preview');
-        const preview = (await page.evaluate(() => (window as unknown as ViewerWindow).__viewer.lastPreview()))!;
+        const preview = (await page.evaluate(() =>
+          (window as unknown as ViewerWindow).__viewer.lastPreview(),
+        ))!;
         expect(preview.changed).toBeGreaterThan(0);
-        const previewSlice = await page.evaluate((i) => (window as unknown as ViewerWindow).__viewer.labelmapSlice(i), index);
+        const previewSlice = await page.evaluate(
+          (i) => (window as unknown as ViewerWindow).__viewer.labelmapSlice(i),
+          index,
+        );
         expect(previewSlice.filter((v) => v === 255).length).toBe(preview.changed);
 
         // 4. Accept (Enter): the preview becomes segment 1.
@@ -187,14 +214,20 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
         // 5. Propagation, one undo step.
         await page.click('[data-testid="tool-Propagate"]');
         await page.waitForFunction(
-          () => ['done', 'cancelled', 'failed'].includes(document.getElementById('status-result')?.dataset.propagation ?? ''),
+          () =>
+            ['done', 'cancelled', 'failed'].includes(
+              document.getElementById('status-result')?.dataset.propagation ?? '',
+            ),
           null,
           { timeout: 300_000 },
         );
         expect(await page.getAttribute('[data-testid="status-result"]', 'data-propagation')).toBe('done');
         await shot('4-propagated');
         const volume = async (label = 1) => {
-          const b64 = await page.evaluate((l) => (window as unknown as ViewerWindow).__viewer.labelVolumeBits(l), label);
+          const b64 = await page.evaluate(
+            (l) => (window as unknown as ViewerWindow).__viewer.labelVolumeBits(l),
+            label,
+          );
           const bits = Buffer.from(b64, 'base64');
           const out = new Uint8Array(series.slices.length * pixels);
           for (let i = 0; i < out.length; i++) out[i] = (bits[i >> 3] >> (i & 7)) & 1;
@@ -202,10 +235,14 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
         };
         const propagated = await volume();
         const slicesWith = (v: Uint8Array) =>
-          Array.from({ length: series.slices.length }, (_, z) => v.subarray(z * pixels, (z + 1) * pixels).includes(1)).filter(Boolean).length;
+          Array.from({ length: series.slices.length }, (_, z) =>
+            v.subarray(z * pixels, (z + 1) * pixels).includes(1),
+          ).filter(Boolean).length;
         expect(slicesWith(propagated)).toBeGreaterThan(1);
         const volumeDice = dice(truth.masks[liver], propagated);
-        console.log(`${engine.name}: propagated to ${slicesWith(propagated)} slices; 3-D Dice ${volumeDice.toFixed(3)}`);
+        console.log(
+          `${engine.name}: propagated to ${slicesWith(propagated)} slices; 3-D Dice ${volumeDice.toFixed(3)}`,
+        );
         if (engine.minDice !== null) expect(volumeDice).toBeGreaterThanOrEqual(0.75);
 
         await page.click('[data-testid="tool-Undo"]');
@@ -232,11 +269,18 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
         await page.selectOption('[data-testid="series-select"]', '');
         await openSeries(page, 'ct-abdomen');
         expect(slicesWith(await volume())).toBe(0);
-        const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('[data-testid="tool-LoadSeg"]')]);
+        const [chooser] = await Promise.all([
+          page.waitForEvent('filechooser'),
+          page.click('[data-testid="tool-LoadSeg"]'),
+        ]);
         await chooser.setFiles(segPath);
-        await page.waitForFunction(() => document.getElementById('message')?.textContent?.startsWith('Loaded '), null, {
-          timeout: 60_000,
-        });
+        await page.waitForFunction(
+          () => document.getElementById('message')?.textContent?.startsWith('Loaded SEG'),
+          null,
+          {
+            timeout: 60_000,
+          },
+        );
         // The loaded segment joins the list after the default one: it is segment 2.
         const reloaded = await volume(2);
         await shot('6-reloaded');
@@ -244,7 +288,37 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
         for (let i = 0; i < reloaded.length; i++) if (reloaded[i] !== propagated[i]) differing++;
         expect(differing).toBe(0);
 
-        // 8. Nothing left the origin.
+        // 8. A locked segment keeps its pixels: lock the loaded segment 2, draw the same box for segment 1.
+        await page.click('[data-testid="lock-2"]');
+        await page.click('[data-testid="segment-1"]');
+        await dragImageBox(page, box);
+        await page.waitForSelector('[data-testid="status-result"][data-preview-count="2"]', {
+          state: 'attached',
+          timeout: 120_000,
+        });
+        await page.keyboard.press('Enter');
+        await shot('7-locked');
+        expect(dice(await volume(2), reloaded)).toBe(1);
+
+        // 9. The model graphs came from Cache Storage the second time.
+        if (engine.option) {
+          expect(await page.textContent('#status-model')).toContain('cache stored');
+          await page.selectOption('[data-testid="engine-select"]', '');
+          await page.waitForFunction(
+            () => document.getElementById('engine-badge')?.className === 'classical',
+          );
+          await page.selectOption('[data-testid="engine-select"]', engine.option);
+          await page.waitForFunction(
+            () => document.getElementById('engine-badge')?.className === 'model',
+            null,
+            {
+              timeout: 120_000,
+            },
+          );
+          expect(await page.textContent('#status-model')).toContain('cache hit');
+        }
+
+        // 10. Nothing left the origin.
         expect(foreignRequests(viewer.requests, origin)).toEqual([]);
         writeFileSync(join(ARTIFACTS, `${engine.name}-console.txt`), viewer.consoleErrors.join('\n'));
       } catch (error) {

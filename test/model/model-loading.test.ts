@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModelError } from '../../src/errors.ts';
 import { loadModelFolder } from '../../src/model/model-folder-node.ts';
-import { bytesModelSource, loadModel } from '../../src/model/model-loader.ts';
+import { bytesModelSource, fetchModelSource, loadModel } from '../../src/model/model-loader.ts';
+import { nodeSessionFactory } from '../../src/model/session-node.ts';
 import { webSessionFactory } from '../../src/model/session-web.ts';
 import {
   copyOfFixture,
@@ -61,6 +62,33 @@ describe('loading a model folder', () => {
     const model = await loadModel(bytesModelSource(files), factory);
     expect(model.decoder.backend).toBe('onnxruntime-web wasm (2 threads)');
     await model.release();
+  });
+});
+
+describe('loading over HTTP (fetchModelSource)', () => {
+  const dir = join(FIXTURE_MODELS, 'tiny-sam');
+  const served = (missing?: string): typeof fetch =>
+    (async (url: string | URL | Request) => {
+      const file = String(url).split('/').pop()!;
+      if (file === missing) return new Response('not found', { status: 404 });
+      return new Response(readFileSync(join(dir, file)));
+    }) as typeof fetch;
+
+  it('fetches model.json and the graphs beside it', async () => {
+    const model = await loadModel(
+      fetchModelSource('https://models.example/tiny-sam/', served()),
+      nodeSessionFactory(),
+    );
+    expect(model.location).toBe('https://models.example/tiny-sam');
+    expect(model.manifest.contract).toBe('medsam');
+    await model.release();
+  });
+
+  it('a graph the server does not have is a ModelError naming its URL', async () => {
+    const source = fetchModelSource('https://models.example/tiny-sam', served('decoder.onnx'));
+    await expect(loadModel(source, nodeSessionFactory())).rejects.toThrow(
+      /Cannot fetch https:\/\/models\.example\/tiny-sam\/decoder\.onnx: HTTP 404/,
+    );
   });
 });
 

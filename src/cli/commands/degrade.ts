@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { deriveSeries, writeImageSeries } from '../../dicom/image-series-writer.ts';
@@ -71,7 +71,7 @@ export async function runDegrade(options: DegradeOptions): Promise<void> {
     definition.domain === 'image8'
       ? windows.size === 1
         ? ` on the 8-bit window [${[...windows][0]}]`
-        : ' on each slice’s own 8-bit window'
+        : " on each slice's own 8-bit window"
       : ' on modality values';
   const derivationDescription =
     `robustmedsam degrade: ${definition.name} (${definition.summary}) severity ${severity} seed ${seed}` +
@@ -95,7 +95,7 @@ export async function runDegrade(options: DegradeOptions): Promise<void> {
         instance.bytes,
       );
     }
-    if (existsSync(options.out)) rmSync(options.out, { recursive: true }); // empty, checked above
+    if (existsSync(options.out)) rmdirSync(options.out); // empty, checked above (rmdir refuses otherwise)
     renameSync(partial, options.out);
   } catch (error) {
     rmSync(partial, { recursive: true, force: true });

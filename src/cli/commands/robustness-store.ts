@@ -17,19 +17,17 @@ export class ResultsFile implements ResultSink {
   constructor(readonly path: string) {
     if (existsSync(path)) {
       const text = readFileSync(path, 'utf8');
+      // Only newline-terminated lines are complete; whatever follows the last newline was cut short.
+      const lines = text.split('\n').slice(0, -1);
       let goodBytes = 0;
-      for (const line of text.split('\n')) {
-        if (line.trim() === '') {
-          goodBytes += line.length + 1;
-          continue;
+      for (const line of lines) {
+        if (line.trim() !== '') {
+          try {
+            this.add(JSON.parse(line) as ResultRecord);
+          } catch {
+            break; // a damaged line: it and everything after it are redone
+          }
         }
-        let record: ResultRecord;
-        try {
-          record = JSON.parse(line) as ResultRecord;
-        } catch {
-          break; // a line cut short: everything from here on is redone
-        }
-        this.add(record);
         goodBytes += Buffer.byteLength(line) + 1;
       }
       if (goodBytes < Buffer.byteLength(text)) truncateSync(path, goodBytes);

@@ -107,13 +107,17 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
   const corruptions = chooseCorruptions(options.corruptions, series.modality);
   const seg = parseSegmentation(readDicomFile(options.truth).bytes, options.truth);
   const { masks } = masksForSeries(seg, series);
-  const wanted = options.structures ? parseList(options.structures) : seg.segments.map((s) => s.label);
+  // Result keys use the segment label; two segments sharing a label are told apart by their number.
+  const labels = seg.segments.map((s) =>
+    seg.segments.filter((t) => t.label === s.label).length > 1 ? `${s.label} #${s.number}` : s.label,
+  );
+  const wanted = options.structures ? parseList(options.structures) : labels;
   for (const label of wanted) {
-    if (!seg.segments.some((s) => s.label === label)) {
+    if (!labels.includes(label)) {
       throw new InputError(
         'unknown-structure',
         `The truth has no segment "${label}".`,
-        `Its segments: ${seg.segments.map((s) => s.label).join(', ')}.`,
+        `Its segments: ${labels.join(', ')}.`,
       );
     }
   }
@@ -121,7 +125,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
   const candidates: BenchmarkSlice[] = [];
   series.slices.forEach((slice, index) => {
     const structures = seg.segments
-      .map((s, k) => ({ label: s.label, mask: masks[k].subarray(index * pixels, (index + 1) * pixels) }))
+      .map((_, k) => ({ label: labels[k], mask: masks[k].subarray(index * pixels, (index + 1) * pixels) }))
       .filter((s) => wanted.includes(s.label) && s.mask.some((v) => v !== 0));
     if (structures.length > 0) candidates.push({ index, slice, structures });
   });
@@ -208,8 +212,8 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
   );
   const records = store.records.filter((r) => planKeys.has(resultKey(r)));
   const rows = summarise(records);
-  const labels = Object.fromEntries(engines.map((e) => [e.id, e.label]));
-  const summaries = engineSummaries(records, labels);
+  const engineLabels = Object.fromEntries(engines.map((e) => [e.id, e.label]));
+  const summaries = engineSummaries(records, engineLabels);
   const structures = [...new Set(chosen.flatMap((s) => s.structures.map((t) => t.label)))];
   const setup = [
     `Series: ${series.seriesDescription || '(no description)'} (${series.modality}, ${series.slices.length} slices of ${series.geometry.rows}x${series.geometry.columns}, ${series.geometry.pixelSpacing.join(' x ')} mm), SeriesInstanceUID ${series.seriesInstanceUID}.`,

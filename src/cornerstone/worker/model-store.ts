@@ -33,9 +33,14 @@ async function fetchOrThrow(url: string, file: string): Promise<Response> {
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new ModelError('model-unreachable', `Cannot fetch ${url}: ${String(error)}.`, 'Check the model URL.', {
-      cause: error,
-    });
+    throw new ModelError(
+      'model-unreachable',
+      `Cannot fetch ${url}: ${String(error)}.`,
+      'Check the model URL.',
+      {
+        cause: error,
+      },
+    );
   }
   if (!response.ok) {
     throw new ModelError(

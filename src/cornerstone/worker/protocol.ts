@@ -49,9 +49,20 @@ export interface EngineStatus {
 export type ProgressEvent =
   | { stage: 'download'; file: string; loaded: number; total: number }
   | { stage: 'session'; message: string }
-  | { stage: 'encode'; sopInstanceUID: string; frame: number; state: 'start' | 'done'; ms?: number; background: boolean };
+  | {
+      stage: 'encode';
+      sopInstanceUID: string;
+      frame: number;
+      state: 'start' | 'done';
+      ms?: number;
+      background: boolean;
+    };
 
 export type WorkerReply =
-  | { id: number; type: 'result'; value: EngineStatus | SegmentReply | { skipped: boolean; ms: number } | null }
+  | {
+      id: number;
+      type: 'result';
+      value: EngineStatus | SegmentReply | { skipped: boolean; ms: number } | null;
+    }
   | { id: number; type: 'error'; error: { name: string; code?: string; message: string; hint?: string } }
   | { id: number; type: 'progress'; event: ProgressEvent };

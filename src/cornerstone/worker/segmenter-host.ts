@@ -64,7 +64,7 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
     while (queue.length > 0) {
       // Interactive work first; background encodes only when nothing else waits.
       const index = queue.findIndex((j) => !j.background);
-      const [job] = queue.splice(index >= 0 ? index : 0, 1);
+      const [job] = queue.splice(Math.max(index, 0), 1);
       try {
         const waited = performance.now() - job.queuedAt;
         const { value, transfer } = await job.run();
@@ -90,7 +90,11 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
 
   const requireSegmenter = (): Segmenter => {
     if (!segmenter) {
-      throw new RobustMedSamError('no-engine', 'No segmentation engine is loaded yet.', 'Load an engine first.');
+      throw new RobustMedSamError(
+        'no-engine',
+        'No segmentation engine is loaded yet.',
+        'Load an engine first.',
+      );
     }
     return segmenter;
   };

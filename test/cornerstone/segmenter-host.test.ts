@@ -1,0 +1,148 @@
+/**
+ * The worker half of the viewer, run in Node over a MessageChannel with the real classical engine:
+ * replies, priorities (a box before queued background encodes), cancellation, and composed labelmaps.
+ */
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
+import type { SegmentReply, WorkerReply, WorkerRequest } from '../../src/cornerstone/worker/protocol.ts';
+import { serveSegmenter } from '../../src/cornerstone/worker/segmenter-host.ts';
+import type { SliceImage } from '../../src/dicom/slice-image.ts';
+import type { Segmenter } from '../../src/model/segmenter.ts';
+
+/** A 64x64 CT slice: a 200 HU disc in -100 HU fat. */
+function disc(): SliceImage {
+  const n = 64;
+  const values = new Float32Array(n * n);
+  for (let y = 0; y < n; y++)
+    for (let x = 0; x < n; x++) values[y * n + x] = (x - 32) ** 2 + (y - 30) ** 2 < 12 ** 2 ? 200 : -100;
+  return {
+    rows: n,
+    columns: n,
+    values,
+    modality: 'CT',
+    photometric: 'MONOCHROME2',
+    sopInstanceUID: '1.2.3',
+    frame: 0,
+    pixelSpacing: [1, 1],
+  };
+}
+
+class RecordingSegmenter extends ClassicalSegmenter {
+  readonly log: string[] = [];
+  override async encode(slice: SliceImage): Promise<void> {
+    this.log.push(`encode ${slice.sopInstanceUID}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  override async segment(...args: Parameters<Segmenter['segment']>) {
+    this.log.push('segment');
+    return super.segment(...args);
+  }
+}
+
+let ports: MessagePort[] = [];
+afterEach(() => {
+  for (const p of ports) p.close();
+  ports = [];
+});
+
+function start(segmenter: RecordingSegmenter) {
+  const { port1, port2 } = new MessageChannel();
+  ports.push(port1, port2);
+  serveSegmenter(
+    {
+      postMessage: (m, t) => port2.postMessage(m, t as never),
+      addEventListener: (_type, listener) =>
+        port2.on('message', (data) => listener({ data } as MessageEvent<WorkerRequest>)),
+    },
+    {
+      classical: async () => segmenter,
+      model: async () => {
+        throw new Error('no model in this test');
+      },
+    },
+  );
+  const replies = new Map<number, WorkerReply>();
+  const waiters = new Map<number, (r: WorkerReply) => void>();
+  port1.on('message', (reply: WorkerReply) => {
+    if (reply.type === 'progress') return;
+    replies.set(reply.id, reply);
+    waiters.get(reply.id)?.(reply);
+  });
+  const send = (request: WorkerRequest) => {
+    const done = new Promise<WorkerReply>((resolve) => waiters.set(request.id, resolve));
+    port1.postMessage(request);
+    return done;
+  };
+  return { send };
+}
+
+describe('serveSegmenter', () => {
+  it('runs a box before queued background encodes and composes the mask into the labelmap', async () => {
+    const segmenter = new RecordingSegmenter();
+    const { send } = start(segmenter);
+    const loaded = await send({ id: 1, type: 'load', engine: { kind: 'classical' } });
+    expect(loaded.type).toBe('result');
+    const slice = disc();
+    const background = [2, 3, 4].map((id) =>
+      send({ id, type: 'encode', slice: { ...slice, sopInstanceUID: `bg${id}` }, background: true }),
+    );
+    const before = new Uint8Array(64 * 64);
+    before[0] = 9; // another segment, locked
+    const reply = await send({
+      id: 5,
+      type: 'segment',
+      job: {
+        slice,
+        prompt: { box: { x0: 48, y0: 46, x1: 16, y1: 14 } },
+        compose: { before, labelValue: 1, lockedLabelValues: [9], previewLabelValue: 255 },
+      },
+    });
+    await Promise.all(background);
+    expect(reply.type).toBe('result');
+    const value = (reply as { value: SegmentReply }).value;
+    // The box came in after three background encodes but ran after at most the one already running.
+    expect(segmenter.log.indexOf('segment')).toBeLessThanOrEqual(1);
+    expect(value.box).not.toBeNull();
+    const area = value.mask.reduce((a, v) => a + v, 0);
+    expect(area).toBeGreaterThan(300);
+    expect(value.preview!.filter((v) => v === 255).length).toBe(area);
+    expect(value.accepted!.filter((v) => v === 1).length).toBe(area);
+    expect(value.accepted![0]).toBe(9);
+    expect(value.timings.queued).toBeGreaterThanOrEqual(0);
+  });
+
+  it('drops queued background encodes on cancel and answers each of them', async () => {
+    const segmenter = new RecordingSegmenter();
+    const { send } = start(segmenter);
+    await send({ id: 1, type: 'load', engine: { kind: 'classical' } });
+    const slice = disc();
+    const encodes = [2, 3, 4].map((id) =>
+      send({ id, type: 'encode', slice: { ...slice, sopInstanceUID: `bg${id}` }, background: true }),
+    );
+    await send({ id: 5, type: 'cancel-background' });
+    const results = await Promise.all(encodes);
+    const skipped = results.filter((r) => r.type === 'result' && (r.value as { skipped: boolean }).skipped);
+    expect(skipped.length).toBeGreaterThanOrEqual(2);
+    expect(segmenter.log.filter((l) => l.startsWith('encode')).length).toBe(3 - skipped.length);
+  });
+
+  it('reports engine errors with their code and hint, and work before a load as an error', async () => {
+    const { send } = start(new RecordingSegmenter());
+    const early = await send({
+      id: 1,
+      type: 'segment',
+      job: { slice: disc(), prompt: { box: { x0: 1, y0: 1, x1: 9, y1: 9 } } },
+    });
+    expect(early.type).toBe('error');
+    expect((early as { error: { code?: string } }).error.code).toBe('no-engine');
+    await send({ id: 2, type: 'load', engine: { kind: 'classical' } });
+    const bad = await send({
+      id: 3,
+      type: 'segment',
+      job: { slice: disc(), prompt: { box: { x0: 5, y0: 5, x1: 5, y1: 5 } } },
+    });
+    expect(bad.type).toBe('error');
+    expect((bad as { error: { code?: string } }).error.code).toBe('box-zero-area');
+  });
+});
