@@ -125,7 +125,10 @@ export default async function mouseUpToPreview(): Promise<BenchReport> {
       const median = (f: (t: Timing) => number) => percentile(timings.map(f), 50);
       const stage = (key: string) => median((t) => t.workerTimings[key] ?? 0);
       const workerOther = (t: Timing) =>
-        ['prompt', 'preprocess', 'postprocess', 'compose', 'queued'].reduce((sum, k) => sum + (t.workerTimings[k] ?? 0), 0);
+        ['prompt', 'preprocess', 'postprocess', 'compose', 'queued'].reduce(
+          (sum, k) => sum + (t.workerTimings[k] ?? 0),
+          0,
+        );
       rows.push({
         engine: name,
         backend,

@@ -15,7 +15,7 @@ import { uidFromSeed } from '../src/dicom/uid.ts';
 
 export const SLICES = 300;
 export const SIZE = 512;
-const RUNS = 3;
+const RUNS = 5;
 const PIXELS = SIZE * SIZE;
 const ORIENTATION: [number, number, number, number, number, number] = [1, 0, 0, 0, 1, 0];
 const ORGANS = ['liver', 'spleen', 'left kidney'] as const;

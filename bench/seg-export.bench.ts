@@ -48,7 +48,7 @@ export default async function segExport(): Promise<BenchReport> {
     return {
       operation,
       implementation,
-      'median ms (3 runs)': Math.round(r.ms),
+      'median ms (5 runs)': Math.round(r.ms),
       'median CPU ms': Math.round(r.cpuMs),
       'peak RSS growth MiB': Math.round(r.peakMiB),
       'SEG bytes': r.bytes,
@@ -62,7 +62,7 @@ export default async function segExport(): Promise<BenchReport> {
     columns: [
       'operation',
       'implementation',
-      'median ms (3 runs)',
+      'median ms (5 runs)',
       'median CPU ms',
       'peak RSS growth MiB',
       'SEG bytes',

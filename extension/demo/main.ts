@@ -129,7 +129,8 @@ async function showSeries(
     await (viewport as Types.IStackViewport).setStack(loaded.imageIds, index);
   } else {
     const volumeId = `robustmedsam-volume:${loaded.series.seriesInstanceUID}:${loaded.segmentationId}`;
-    if (!cache.getVolume(volumeId)) await volumeLoader.createAndCacheVolumeFromImages(volumeId, loaded.imageIds);
+    if (!cache.getVolume(volumeId))
+      await volumeLoader.createAndCacheVolumeFromImages(volumeId, loaded.imageIds);
     const volumeViewport = viewport as Types.IVolumeViewport;
     await volumeViewport.setVolumes([{ volumeId }]);
     // The volume counts slices along its view direction, which may run opposite to the series order.
@@ -139,7 +140,9 @@ async function showSeries(
       await csUtilities.jumpToSlice(element, { imageIndex: loaded.imageIds.length - 1 - index });
     }
   }
-  await segmentation.addLabelmapRepresentationToViewport(VIEWPORT_ID, [{ segmentationId: loaded.segmentationId }]);
+  await segmentation.addLabelmapRepresentationToViewport(VIEWPORT_ID, [
+    { segmentationId: loaded.segmentationId },
+  ]);
   segmentation.activeSegmentation.setActiveSegmentation(VIEWPORT_ID, loaded.segmentationId);
   viewport.render();
   return viewport as Types.IStackViewport;

@@ -74,7 +74,9 @@ export class RobustMedSamSession extends EventTarget {
             previewAt: performance.now(),
             workerTimings: detail.timings,
           });
-          this.dispatchEvent(new CustomEvent('preview-shown', { detail: this.timings[this.timings.length - 1] }));
+          this.dispatchEvent(
+            new CustomEvent('preview-shown', { detail: this.timings[this.timings.length - 1] }),
+          );
         });
       };
       const fallback = setTimeout(shown, 2000);

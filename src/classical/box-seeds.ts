@@ -54,7 +54,11 @@ function density(image: Uint8Array, take: (i: number) => boolean): Float64Array 
  * foreground seeds are the core pixels (an ellipse at the box centre) whose intensity is more likely
  * under the core's own histogram than under the ring's, kept as one connected piece.
  */
-export function seedsFromBox(image: Uint8Array, domain: Domain, coreFraction = 0.5): BoxSeeds {
+export function seedsFromBox(
+  image: Uint8Array,
+  domain: Domain,
+  { coreFraction = 0.5, unseenIsObject = 0.3 }: { coreFraction?: number; unseenIsObject?: number } = {},
+): BoxSeeds {
   const { width, height, box } = domain;
   const n = width * height;
   const seeds = new Int8Array(n);
@@ -111,11 +115,16 @@ export function seedsFromBox(image: Uint8Array, domain: Domain, coreFraction = 0
   }
   for (let i = 0; i < n; i++) if (foreground[i]) seeds[i] = 1;
 
-  const object = density(image, (i) => foreground[i] === 1);
+  // The object's intensity model: the foreground seeds' histogram, mixed with a flat share for
+  // intensities the seeds did not sample. The ring samples the background well, so an intensity in
+  // the box that the ring never shows (a grey-matter ribbon around white-matter seeds, the partial-
+  // volume rim of a vessel) is more likely object than background.
+  const seen = density(image, (i) => foreground[i] === 1);
   const foregroundLikelihood = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const bin = image[i] >> 2;
-    foregroundLikelihood[i] = object[bin] / (object[bin] + background[bin]);
+    const object = (1 - unseenIsObject) * seen[bin] + unseenIsObject / BINS;
+    foregroundLikelihood[i] = object / (object + background[bin]);
   }
   return { seeds, foregroundLikelihood };
 }

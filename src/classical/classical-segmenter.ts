@@ -7,10 +7,11 @@ import { resolveWindow, windowTo8Bit } from '../model/window.ts';
 import { gaussianBlur } from '../robustness/corruptions/blur.ts';
 import { type Domain, seedsFromBox } from './box-seeds.ts';
 import { solveRandomWalker } from './random-walker.ts';
-import { fillHoles, keepAnchoredRegion } from './regions.ts';
+import { fillHoles, keepAnchoredRegion, labelRegions } from './regions.ts';
 
 /**
- * The model-free default engine: a box prompt segmented by a random walker on the windowed slice.
+ * The model-free default engine: a box prompt (optionally refined with include/exclude points)
+ * segmented by a random walker on the windowed slice.
  * It sees exactly the 8-bit image a model would (same window), and answers through the same
  * Segmenter interface, so everything above it works with no model configured. It is never to be
  * shown as RobustMedSAM: its label says what it is.
@@ -33,6 +34,8 @@ export interface ClassicalOptions {
   smoothing: number;
   /** Relative residual at which the solver stops; the mask only needs the 0.5 level to settle. */
   tolerance: number;
+  /** Share of the object's intensity model given to intensities its seeds never showed (box-seeds.ts). */
+  unseenIsObject: number;
 }
 
 export const DEFAULT_CLASSICAL_OPTIONS: ClassicalOptions = {
@@ -41,6 +44,7 @@ export const DEFAULT_CLASSICAL_OPTIONS: ClassicalOptions = {
   ring: 3,
   smoothing: 5,
   tolerance: 1e-2,
+  unseenIsObject: 0.3,
 };
 
 export class ClassicalSegmenter implements Segmenter {
@@ -61,9 +65,11 @@ export class ClassicalSegmenter implements Segmenter {
   }
 
   private image8(slice: SliceImage, options: SegmentOptions): Uint8Array {
-    const window = resolveWindow(slice, options.window);
-    const key = `${slice.sopInstanceUID}|${slice.frame}|${window.low}|${window.high}|${slice.photometric}`;
+    // The default window depends only on the pixels and the modality, so the request is the key.
+    const requested = options.window ? `${options.window.low},${options.window.high}` : 'default';
+    const key = `${slice.sopInstanceUID}|${slice.frame}|${slice.modality}|${slice.photometric}|${requested}`;
     if (this.windowed?.values !== slice.values || this.windowed.key !== key) {
+      const window = resolveWindow(slice, options.window);
       this.windowed = { values: slice.values, key, image: windowTo8Bit(slice, window) };
     }
     return this.windowed.image;
@@ -94,7 +100,10 @@ export class ClassicalSegmenter implements Segmenter {
     ).data;
     const prepared = performance.now();
 
-    const { seeds, foregroundLikelihood } = seedsFromBox(smooth, domain);
+    const { seeds, foregroundLikelihood } = seedsFromBox(smooth, domain, {
+      unseenIsObject: this.options.unseenIsObject,
+    });
+    addPointSeeds(seeds, domain, prompt.points ?? []);
     const solution = solveRandomWalker({
       width: domain.width,
       height: domain.height,
@@ -107,16 +116,7 @@ export class ClassicalSegmenter implements Segmenter {
     const solved = performance.now();
 
     const { width, height } = domain;
-    let inside: Uint8Array = new Uint8Array(width * height);
-    const anchor = new Uint8Array(width * height);
-    for (let y = domain.box.y0; y <= domain.box.y1; y++) {
-      for (let x = domain.box.x0; x <= domain.box.x1; x++) {
-        const i = y * width + x;
-        inside[i] = solution.probability[i] > 0.5 ? 1 : 0;
-      }
-    }
-    for (let i = 0; i < seeds.length; i++) anchor[i] = seeds[i] === 1 ? 1 : 0;
-    inside = fillHoles(keepAnchoredRegion(inside, anchor, width, height), width, height);
+    const inside = cleanMask(solution.probability, seeds, domain, prompt.points ?? []);
 
     const mask = new Uint8Array(slice.rows * slice.columns);
     let certainty = 0;
@@ -147,6 +147,64 @@ export class ClassicalSegmenter implements Segmenter {
 
   async dispose(): Promise<void> {
     this.windowed = undefined;
+  }
+}
+
+/**
+ * Probabilities -> the mask in the domain: above 0.5 inside the box; only the piece holding the most
+ * foreground seeds (plus pieces an include point marks); holes filled, except where an exclude point
+ * asked for one.
+ */
+function cleanMask(
+  probability: Float32Array,
+  seeds: Int8Array,
+  domain: Domain,
+  points: NonNullable<Prompt['points']>,
+): Uint8Array {
+  const { width, height, box } = domain;
+  const inside = new Uint8Array(width * height);
+  for (let y = box.y0; y <= box.y1; y++) {
+    for (let x = box.x0; x <= box.x1; x++) inside[y * width + x] = probability[y * width + x] > 0.5 ? 1 : 0;
+  }
+  const anchor = Uint8Array.from(seeds, (s) => (s === 1 ? 1 : 0));
+  const kept = keepAnchoredRegion(inside, anchor, width, height);
+  const includes = points.filter((p) => p.label === 1);
+  if (includes.length > 0) {
+    const { labels } = labelRegions(inside, width, height);
+    for (const point of includes) {
+      const x = Math.round(point.x) - domain.left;
+      const y = Math.round(point.y) - domain.top;
+      if (x < 0 || y < 0 || x >= width || y >= height) continue;
+      const region = labels[y * width + x];
+      if (region) for (let i = 0; i < labels.length; i++) if (labels[i] === region) kept[i] = 1;
+    }
+  }
+  const filled = fillHoles(kept, width, height);
+  const excludes = points.filter((p) => p.label === 0);
+  if (excludes.length > 0) {
+    const excluded = new Int8Array(width * height);
+    addPointSeeds(excluded, domain, excludes);
+    for (let i = 0; i < excluded.length; i++) if (excluded[i] === -1) filled[i] = 0;
+  }
+  return filled;
+}
+
+/**
+ * Include (label 1) and exclude (label 0) points override the box's own guesses: each becomes a
+ * small disc of foreground or background seeds. Points outside the work area have nothing to act on.
+ */
+function addPointSeeds(seeds: Int8Array, domain: Domain, points: NonNullable<Prompt['points']>): void {
+  const radius = 2;
+  for (const point of points) {
+    const px = Math.round(point.x) - domain.left;
+    const py = Math.round(point.y) - domain.top;
+    for (let y = py - radius; y <= py + radius; y++) {
+      for (let x = px - radius; x <= px + radius; x++) {
+        if (x < 0 || y < 0 || x >= domain.width || y >= domain.height) continue;
+        if ((x - px) ** 2 + (y - py) ** 2 > radius * radius) continue;
+        seeds[y * domain.width + x] = point.label === 1 ? 1 : -1;
+      }
+    }
   }
 }
 

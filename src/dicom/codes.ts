@@ -33,6 +33,18 @@ export const ABNORMAL_STRUCTURE: CodedConcept = {
 };
 export const TISSUE: CodedConcept = { value: '85756007', scheme: 'SCT', meaning: 'Tissue' };
 
+/**
+ * Algorithm families (CID 7162) for SegmentationAlgorithmIdentificationSequence. The model is
+ * Artificial Intelligence; a classical engine picks the family that describes it.
+ */
+export const ALGORITHM_FAMILY = {
+  artificialIntelligence: { value: '123110', scheme: 'DCM', meaning: 'Artificial Intelligence' },
+  manualProcessing: { value: '123109', scheme: 'DCM', meaning: 'Manual Processing' },
+  clusterAnalysis: { value: '123107', scheme: 'DCM', meaning: 'Cluster Analysis' },
+  edgeDetection: { value: '123103', scheme: 'DCM', meaning: 'Edge Detection' },
+  deformableModels: { value: '123111', scheme: 'DCM', meaning: 'Deformable Models' },
+} as const satisfies Record<string, CodedConcept>;
+
 export const LEFT: CodedConcept = { value: '7771000', scheme: 'SCT', meaning: 'Left' };
 export const RIGHT: CodedConcept = { value: '24028007', scheme: 'SCT', meaning: 'Right' };
 

@@ -1,8 +1,15 @@
 import { Decoder as JpegLosslessDecoder } from '@cornerstonejs/jpeg-lossless-decoder-js';
+import jpeg from 'jpeg-js';
 import { DicomError } from '../errors.ts';
 import { type DicomDataset, number } from './dataset.ts';
 import { decodeRleFrame } from './rle.ts';
-import { assertPixelsDecodable, JPEG_LOSSLESS, JPEG_LOSSLESS_SV1, RLE_LOSSLESS } from './transfer-syntax.ts';
+import {
+  assertPixelsDecodable,
+  JPEG_BASELINE,
+  JPEG_LOSSLESS,
+  JPEG_LOSSLESS_SV1,
+  RLE_LOSSLESS,
+} from './transfer-syntax.ts';
 
 /**
  * The native (uncompressed, little-endian) bytes of one frame of an image's PixelData, whatever the
@@ -31,6 +38,7 @@ export function nativeFrameBytes(
   const frameBytes = Math.ceil((pixelCount * bitsAllocated) / 8);
   const encapsulated =
     transferSyntaxUID === RLE_LOSSLESS ||
+    transferSyntaxUID === JPEG_BASELINE ||
     transferSyntaxUID === JPEG_LOSSLESS ||
     transferSyntaxUID === JPEG_LOSSLESS_SV1;
   if (encapsulated) {
@@ -46,6 +54,8 @@ export function nativeFrameBytes(
     if (transferSyntaxUID === RLE_LOSSLESS) {
       return decodeRleFrame(new Uint8Array(fragment), rows * columns, bitsAllocated / 8, source);
     }
+    if (transferSyntaxUID === JPEG_BASELINE)
+      return decodeJpegBaseline(fragment, pixelCount, bitsAllocated, source);
     return decodeJpegLossless(fragment, pixelCount, bitsAllocated, source);
   }
   const all = pixelData.length === 1 ? new Uint8Array(pixelData[0]) : new Uint8Array(concat(pixelData));
@@ -86,6 +96,43 @@ function decodeJpegLossless(
   // Native little-endian bytes, as for uncompressed data (typed arrays use the platform order, which
   // is little endian on every platform Node and browsers run on).
   return new Uint8Array(decoded.buffer, decoded.byteOffset, pixelCount * decoded.BYTES_PER_ELEMENT);
+}
+
+/** 8-bit greyscale JPEG Baseline (lossy; some MR and secondary-capture exports use it). */
+function decodeJpegBaseline(
+  fragment: ArrayBuffer,
+  pixelCount: number,
+  bitsAllocated: number,
+  source: string,
+): Uint8Array {
+  if (bitsAllocated !== 8) {
+    throw new DicomError(
+      'corrupt-jpeg',
+      `${source}: JPEG Baseline pixel data must be 8-bit, not ${bitsAllocated}.`,
+    );
+  }
+  let decoded: { width: number; height: number; data: Uint8Array };
+  try {
+    // useTArray: typed arrays instead of Node's Buffer, so this runs in browsers too.
+    decoded = jpeg.decode(new Uint8Array(fragment), { useTArray: true, formatAsRGBA: false });
+  } catch (error) {
+    throw new DicomError(
+      'corrupt-jpeg',
+      `${source}: its JPEG Baseline pixel data cannot be decoded (${(error as Error).message}).`,
+      'The file is damaged; copy it again from its source.',
+      { cause: error },
+    );
+  }
+  if (decoded.width * decoded.height !== pixelCount) {
+    throw new DicomError(
+      'corrupt-jpeg',
+      `${source}: the JPEG image is ${decoded.width}x${decoded.height}, the DICOM header says ${pixelCount} pixels.`,
+    );
+  }
+  // jpeg-js returns RGB even for one component (grey repeated): keep one channel.
+  const grey = new Uint8Array(pixelCount);
+  for (let i = 0; i < pixelCount; i++) grey[i] = decoded.data[3 * i];
+  return grey;
 }
 
 function concat(buffers: ArrayBuffer[]): ArrayBuffer {

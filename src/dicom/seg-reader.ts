@@ -37,6 +37,7 @@ export interface SegmentInfo {
   algorithmType: AlgorithmType | string;
   algorithmName?: string;
   algorithmVersion?: string;
+  algorithmFamily?: CodedConcept;
   /** RecommendedDisplayCIELabValue as stored (DICOM scaled, 0-65535). */
   cielab?: [number, number, number];
   /** The same colour as sRGB 0-255 (rounded). */
@@ -123,6 +124,8 @@ function readSegment(item: DicomDataset, source: string): SegmentInfo {
   if (algorithmName) info.algorithmName = algorithmName;
   const version = algorithm ? text(algorithm, 'AlgorithmVersion') : '';
   if (version) info.algorithmVersion = version;
+  const family = algorithm ? codedConcept(sequence(algorithm, 'AlgorithmFamilyCodeSequence')[0]) : undefined;
+  if (family) info.algorithmFamily = family;
   if (lab?.length === 3) {
     info.cielab = [lab[0], lab[1], lab[2]];
     const rgb = dcmjs.data.Colors.dicomlab2RGB(lab).map((v) =>

@@ -10,7 +10,7 @@
 import dcmjs from 'dcmjs';
 import { DicomError } from '../errors.ts';
 import { packedLength, packFrame } from './bit-packing.ts';
-import { type CodedConcept, organ, type SegmentCodes } from './codes.ts';
+import { ALGORITHM_FAMILY, type CodedConcept, organ, type SegmentCodes } from './codes.ts';
 import { type DicomDataset, decimal, encodeDicom } from './dataset.ts';
 import { dicomDate, dicomTime } from './dicom-datetime.ts';
 import { dot, sliceNormal } from './geometry.ts';
@@ -32,7 +32,7 @@ export interface SegmentDescription {
   /** Required unless MANUAL (SegmentAlgorithmName is type 1C). */
   algorithmName?: string;
   algorithmVersion?: string;
-  /** Algorithm family for the algorithm identification; default DCM 123109 Artificial Intelligence. */
+  /** Algorithm family (CID 7162, codes.ts ALGORITHM_FAMILY); default DCM 123110 Artificial Intelligence. */
   algorithmFamily?: CodedConcept;
   /** Display colour, sRGB 0-255, stored as RecommendedDisplayCIELabValue. */
   color?: [number, number, number];
@@ -95,11 +95,6 @@ export const DEFAULT_EQUIPMENT: Equipment = {
   softwareVersions: '0.1.0',
 };
 
-const ARTIFICIAL_INTELLIGENCE: CodedConcept = {
-  value: '123109',
-  scheme: 'DCM',
-  meaning: 'Artificial Intelligence',
-};
 const SOURCE_IMAGE_PURPOSE = code({
   value: '121322',
   scheme: 'DCM',
@@ -272,7 +267,7 @@ function segmentItem(s: SegmentDescription, number: number): DicomDataset {
     item.SegmentAlgorithmName = s.algorithmName;
     item.SegmentationAlgorithmIdentificationSequence = [
       {
-        AlgorithmFamilyCodeSequence: [code(s.algorithmFamily ?? ARTIFICIAL_INTELLIGENCE)],
+        AlgorithmFamilyCodeSequence: [code(s.algorithmFamily ?? ALGORITHM_FAMILY.artificialIntelligence)],
         AlgorithmName: s.algorithmName,
         AlgorithmVersion: s.algorithmVersion || 'unknown',
       },

@@ -123,8 +123,9 @@ export async function readSeriesFromFiles(
 }
 
 /**
- * Reads the files of one series. Segmentation objects among them are skipped with a warning (they
- * often sit beside their series); anything else that is not an image of the same series is an error.
+ * Reads the files of one series; an enhanced multi-frame file gives one slice per frame. SEGs and
+ * other non-image objects among them are skipped with a warning (they often sit beside their
+ * series); anything else that is not an image of the same series is an error.
  */
 export function readSeries(files: DicomFileBytes[]): Series {
   if (files.length === 0) throw new DicomError('empty-series', 'No DICOM files were given.');
@@ -166,7 +167,7 @@ export function readSeries(files: DicomFileBytes[]): Series {
     slices.map(sliceName),
   );
   geometry.spacingBetweenSlices = spacing.spacing;
-  geometry.sliceThickness = number(first, 'SliceThickness');
+  geometry.sliceThickness = number(frameAttributes(first, 0), 'SliceThickness');
   warnings.push(...spacing.warnings);
   const inherited: DicomDataset = {};
   for (const keyword of INHERITED_KEYWORDS) {

@@ -5,6 +5,7 @@ export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 export const DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1.99';
 export const EXPLICIT_VR_BIG_ENDIAN = '1.2.840.10008.1.2.2';
 export const RLE_LOSSLESS = '1.2.840.10008.1.2.5';
+export const JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
 export const JPEG_LOSSLESS = '1.2.840.10008.1.2.4.57';
 export const JPEG_LOSSLESS_SV1 = '1.2.840.10008.1.2.4.70';
 
@@ -33,8 +34,9 @@ export function transferSyntaxName(uid: string): string {
 
 /**
  * Pixel data we can turn into values. dcmjs reads every little-endian syntax and inflates the
- * deflated one itself; RLE Lossless is decoded in rle.ts and JPEG Lossless (process 14, the usual
- * lossless archive format for CT/MR) by @cornerstonejs/jpeg-lossless-decoder-js. Every other
+ * deflated one itself; RLE Lossless is decoded in rle.ts, JPEG Lossless (process 14, the usual
+ * lossless archive format for CT/MR) by @cornerstonejs/jpeg-lossless-decoder-js and 8-bit JPEG
+ * Baseline by jpeg-js. Every other
  * compressed syntax is refused by name, so the user knows to decompress the series first.
  */
 export function assertPixelsDecodable(uid: string, source: string): void {
@@ -43,6 +45,7 @@ export function assertPixelsDecodable(uid: string, source: string): void {
     uid === EXPLICIT_VR_LITTLE_ENDIAN ||
     uid === DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN ||
     uid === RLE_LOSSLESS ||
+    uid === JPEG_BASELINE ||
     uid === JPEG_LOSSLESS ||
     uid === JPEG_LOSSLESS_SV1
   )
@@ -50,8 +53,8 @@ export function assertPixelsDecodable(uid: string, source: string): void {
   throw new DicomError(
     'unsupported-transfer-syntax',
     `${source}: transfer syntax ${transferSyntaxName(uid)} cannot be decoded here.`,
-    'Supported: Implicit/Explicit VR Little Endian, Deflated Explicit VR Little Endian, RLE Lossless and ' +
-      'JPEG Lossless (process 14). ' +
+    'Supported: Implicit/Explicit VR Little Endian, Deflated Explicit VR Little Endian, RLE Lossless, ' +
+      'JPEG Lossless (process 14) and 8-bit JPEG Baseline. ' +
       'Decompress the series first, e.g. with `gdcmconv --raw IN OUT` or `dcmdjpeg IN OUT`.',
   );
 }

@@ -63,6 +63,32 @@ describe('classical engine on the bundled CT phantom', () => {
     expect((await engine.segment(slice, { box })).mask).toEqual(clean.mask);
   });
 
+  it('adds what an include point marks and removes what an exclude point marks', async () => {
+    const index = 20;
+    const slice = series.slices[index];
+    const liver = sliceTruth(series, truth.get('Liver')!, index);
+    const box = boxAroundMask(liver, rows, columns, 5)!;
+    const base = (await engine.segment(slice, { box })).mask;
+    // The right kidney reaches into the liver's box at (172, 310); the box alone leaves it out.
+    const kidney = 310 * columns + 172;
+    expect(sliceTruth(series, truth.get('Right kidney')!, index)[kidney]).toBe(1);
+    expect(base[kidney]).toBe(0);
+    const included = (await engine.segment(slice, { box, points: [{ x: 172, y: 310, label: 1 }] })).mask;
+    expect(included[kidney]).toBe(1);
+    // An exclude point on the liver, 3 pixels inside its lower edge, cuts that spot out.
+    let spot = -1;
+    for (let y = box.y1; y > box.y0 && spot < 0; y--) {
+      const i = y * columns + 180;
+      if (base[i] && base[i - 3 * columns]) spot = i - 3 * columns;
+    }
+    const excluded = (
+      await engine.segment(slice, { box, points: [{ x: 180, y: Math.floor(spot / columns), label: 0 }] })
+    ).mask;
+    expect(base[spot]).toBe(1);
+    expect(excluded[spot]).toBe(0);
+    expect(dice(liver, excluded)).toBeGreaterThan(dice(liver, base) - 0.02);
+  });
+
   it('refuses bad prompts with typed errors', async () => {
     const slice = series.slices[10];
     const codeOf = async (prompt: Parameters<typeof engine.segment>[1]) => {

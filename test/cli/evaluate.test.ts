@@ -134,6 +134,7 @@ describe('robustmedsam evaluate with bad input', () => {
     ['a slice list past the end', ['--slices', '38-45'], 3, /--slices names 40, 41, 42, 43, 44, 45/],
     ['a malformed slice list', ['--slices', '3,x'], 3, /--slices must be an integer/],
     ['a negative margin', ['--margin', '-2'], 3, /--margin must be 0 or more/],
+    ['an --out that is a file', ['--out', CT_TRUTH], 3, /--out .* is a file; it must name a folder/],
   ];
   for (const [what, override, code, message] of cases) {
     it(`refuses ${what} (exit ${code}) and writes nothing`, async () => {

@@ -120,6 +120,7 @@ describe('robustmedsam segment with bad input', () => {
     ['a box of zero area', ['--box', '100,100,100,200'], 3, /has no area inside the image/],
     ['a reversed window', ['--window', '240,-160'], 3, /--window must be low,high/],
     ['a model folder that is not one', ['--model', work], 4, /model\.json does not exist/],
+    ['an --out that is a folder', ['--out', work], 3, /--out .* is a folder; it must name the file to write/],
   ];
   for (const [what, override, code, message] of cases) {
     it(`refuses ${what} with a clear message, exit code ${code} and no output file`, async () => {

@@ -99,6 +99,7 @@ describe.skipIf(missing)('enhanced (multi-frame) images', () => {
         expect(s.voi).toEqual({ center: 40, width: 400 });
       });
       expect(series.geometry.pixelSpacing).toEqual(classic.geometry.pixelSpacing);
+      expect(series.geometry.sliceThickness).toBe(classic.geometry.sliceThickness);
 
       const { rows, columns } = series.geometry;
       const masks = testMasks(series.slices.length, rows, columns);

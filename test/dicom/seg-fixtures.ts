@@ -1,4 +1,4 @@
-import { ANATOMICAL_STRUCTURE, RIGHT } from '../../src/dicom/codes.ts';
+import { ALGORITHM_FAMILY, ANATOMICAL_STRUCTURE, RIGHT } from '../../src/dicom/codes.ts';
 import { type SegmentDescription, segmentFromOrgan } from '../../src/dicom/seg-writer.ts';
 
 /**
@@ -12,7 +12,7 @@ export function testSegments(): SegmentDescription[] {
     segmentFromOrgan('left kidney', { type: 'MANUAL' }),
     {
       ...segmentFromOrgan('lesion', { type: 'AUTOMATIC', name: 'Classical graph cut', version: '0.1' }),
-      algorithmFamily: { value: '123110', scheme: 'DCM', meaning: 'Image Processing' },
+      algorithmFamily: ALGORITHM_FAMILY.clusterAnalysis,
       description: 'Small lesion at the image corners',
       color: [10, 200, 30],
     },

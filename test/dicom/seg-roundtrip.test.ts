@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ALGORITHM_FAMILY } from '../../src/dicom/codes.ts';
 import { masksForSeries, parseSegmentation, summarizeSegments } from '../../src/dicom/seg-reader.ts';
 import { Segmentation, type SegmentationType } from '../../src/dicom/seg-writer.ts';
 import type { Series } from '../../src/dicom/series.ts';
@@ -157,6 +158,11 @@ describe.skipIf(missing)('SEG round trip on every real and sample series', () =>
             expect(s.algorithmType).toBe(want.algorithmType);
             expect(s.algorithmName).toBe(want.algorithmName);
             expect(s.algorithmVersion).toBe(want.algorithmVersion);
+            expect(s.algorithmFamily).toEqual(
+              want.algorithmType === 'MANUAL'
+                ? undefined
+                : (want.algorithmFamily ?? ALGORITHM_FAMILY.artificialIntelligence),
+            );
             expect(s.color).toEqual(want.color);
           });
         },

@@ -189,7 +189,7 @@ const missingPydicom = missingTools({ python: ['pydicom', 'numpy'], paths: [SHAR
 describe.skipIf(missingPydicom)('compressed transfer syntaxes (files made by pydicom)', () => {
   const CONVERT = `
 import sys, pydicom
-from pydicom.uid import RLELossless, DeflatedExplicitVRLittleEndian, JPEGBaseline8Bit
+from pydicom.uid import RLELossless, DeflatedExplicitVRLittleEndian, JPEG2000Lossless
 from pydicom.encaps import encapsulate
 src, out, kind = sys.argv[1:4]
 ds = pydicom.dcmread(src)
@@ -203,7 +203,7 @@ else:
     ds.PixelData = encapsulate([b'\\xff\\xd8\\xff\\xd9'])
     ds['PixelData'].is_undefined_length = True
     ds['PixelData'].VR = 'OB'
-    ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+    ds.file_meta.TransferSyntaxUID = JPEG2000Lossless
     ds.is_implicit_VR = False
     ds.is_little_endian = True
 ds.save_as(out, write_like_original=False)
@@ -220,12 +220,12 @@ ds.save_as(out, write_like_original=False)
     expect(readSeries([readDicomFile(out)]).slices[0].values).toEqual(plain);
   });
 
-  it('refuses JPEG Baseline naming the transfer syntax', () => {
-    const out = join(dir, 'jpeg.dcm');
-    python(CONVERT, [source, out, 'jpeg']);
+  it('refuses JPEG 2000 naming the transfer syntax', () => {
+    const out = join(dir, 'j2k.dcm');
+    python(CONVERT, [source, out, 'j2k']);
     const error = dicomError(() => readSeries([readDicomFile(out)]));
     expect(error.code).toBe('unsupported-transfer-syntax');
-    expect(error.message).toContain('JPEG Baseline (Process 1) (1.2.840.10008.1.2.4.50)');
+    expect(error.message).toContain('JPEG 2000 (Lossless Only) (1.2.840.10008.1.2.4.90)');
   });
 });
 
@@ -244,6 +244,42 @@ describe.skipIf(missingDcmtk)('JPEG Lossless (files made by dcmtk dcmcjpeg)', ()
     expect(parseDicom(readDicomFile(out).bytes, out).transferSyntaxUID).toBe(syntax);
     const plain = readSeries([readDicomFile(source)]).slices[0].values;
     expect(readSeries([readDicomFile(out)]).slices[0].values).toEqual(plain);
+  });
+});
+
+const missingBaseline = missingTools({
+  commands: ['dcmcjpeg', 'dcmdjpeg'],
+  python: ['pydicom', 'numpy'],
+  paths: [SHARED_DATA],
+});
+describe.skipIf(missingBaseline)('8-bit JPEG Baseline (made by dcmtk from an 8-bit copy)', () => {
+  it('decodes within 1 grey level of dcmtk own decoder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baseline-'));
+    const [u8, baseline, decoded] = ['u8', 'baseline', 'decoded'].map((n) => join(dir, `${n}.dcm`));
+    python(
+      `
+import sys, numpy as np, pydicom
+d = pydicom.dcmread(sys.argv[1])
+hu = d.pixel_array.astype(np.float32) * float(d.RescaleSlope) + float(d.RescaleIntercept)
+d.PixelData = np.clip((hu + 160) / 400 * 255, 0, 255).astype(np.uint8).tobytes()
+d.BitsAllocated, d.BitsStored, d.HighBit, d.PixelRepresentation = 8, 8, 7, 0
+d.RescaleIntercept, d.RescaleSlope = 0, 1
+d.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian
+d.is_implicit_VR, d.is_little_endian = False, True
+d['PixelData'].VR = 'OB'
+d.save_as(sys.argv[2], write_like_original=False)
+`,
+      [join(SHARED_DATA, 'ct-3slice', '02.dcm'), u8],
+    );
+    execFileSync('dcmcjpeg', ['+eb', u8, baseline]);
+    execFileSync('dcmdjpeg', [baseline, decoded]);
+    expect(parseDicom(readDicomFile(baseline).bytes, baseline).transferSyntaxUID).toBe(
+      '1.2.840.10008.1.2.4.50',
+    );
+    const ours = readSeries([readDicomFile(baseline)]).slices[0].values;
+    const dcmtk = readSeries([readDicomFile(decoded)]).slices[0].values;
+    const worst = ours.reduce((m, v, i) => Math.max(m, Math.abs(v - dcmtk[i])), 0);
+    expect(worst).toBeLessThanOrEqual(1);
   });
 });
 

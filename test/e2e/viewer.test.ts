@@ -300,7 +300,41 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
         await shot('7-locked');
         expect(dice(await volume(2), reloaded)).toBe(1);
 
-        // 9. The model graphs came from Cache Storage the second time.
+        // 9. The same tool in a volume viewport (acquisition plane): a new segment for the spleen.
+        await page.selectOption('[data-testid="view-select"]', 'volume');
+        await page.waitForFunction(() => document.body.dataset.view === 'volume', null, { timeout: 60_000 });
+        expect(await page.evaluate(() => (window as unknown as ViewerWindow).__viewer.currentIndex())).toBe(
+          index,
+        );
+        await page.selectOption('#organ-select', 'spleen');
+        await page.click('[data-testid="add-segment"]');
+        const spleen = truth.labels.indexOf('Spleen');
+        const spleenBox = bbox(truth.masks[spleen], index * pixels, rows, columns);
+        expect(spleenBox, 'the spleen is on the slice shown').not.toBeNull();
+        await dragImageBox(page, {
+          x0: spleenBox!.x0 - margin,
+          y0: spleenBox!.y1 + margin,
+          x1: spleenBox!.x1 + margin,
+          y1: spleenBox!.y0 - margin,
+        });
+        await page.waitForSelector('[data-testid="status-result"][data-preview-count="3"]', {
+          state: 'attached',
+          timeout: 120_000,
+        });
+        await page.keyboard.press('Enter');
+        await shot('8-volume-viewport');
+        const spleenMask = (await volume(3)).subarray(index * pixels, (index + 1) * pixels);
+        expect(spleenMask.includes(1)).toBe(true);
+        const spleenDice = dice(
+          truth.masks[spleen].subarray(index * pixels, (index + 1) * pixels),
+          spleenMask,
+        );
+        console.log(
+          `${engine.name}: Dice of the spleen drawn in the volume viewport: ${spleenDice.toFixed(3)}`,
+        );
+        if (engine.minDice !== null) expect(spleenDice).toBeGreaterThanOrEqual(engine.minDice);
+
+        // 10. The model graphs came from Cache Storage the second time.
         if (engine.option) {
           expect(await page.textContent('#status-model')).toContain('cache stored');
           await page.selectOption('[data-testid="engine-select"]', '');
@@ -318,7 +352,7 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
           expect(await page.textContent('#status-model')).toContain('cache hit');
         }
 
-        // 10. Nothing left the origin.
+        // 11. Nothing left the origin.
         expect(foreignRequests(viewer.requests, origin)).toEqual([]);
         writeFileSync(join(ARTIFACTS, `${engine.name}-console.txt`), viewer.consoleErrors.join('\n'));
       } catch (error) {

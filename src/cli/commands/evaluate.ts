@@ -6,8 +6,8 @@ import { InputError } from '../../errors.ts';
 import { describeEngine, openSegmenter } from '../engine.ts';
 import { type EvaluationRecord, evaluate, formatTable, summarise } from '../evaluation.ts';
 import { loadEvaluationInput } from '../evaluation-input.ts';
-import { writeFileAtomic } from '../files.ts';
 import { parseInteger, parseList, parseWindow } from '../options.ts';
+import { checkOutputFolder, writeOutput } from '../output-paths.ts';
 import { longString } from '../segment-codes.ts';
 
 interface EvaluateOptions {
@@ -62,6 +62,7 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
   if (margin < 0) throw new InputError('invalid-margin', '--margin must be 0 or more pixels.');
   const window = options.window === undefined ? undefined : parseWindow(options.window);
   const wantedSlices = options.slices === undefined ? undefined : parseSliceList(options.slices);
+  checkOutputFolder(options.out, '--out');
 
   const {
     series,
@@ -73,11 +74,10 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
   const pixels = series.geometry.rows * series.geometry.columns;
 
   const segmenter = await openSegmenter(options.model);
-  process.stderr.write(`engine: ${describeEngine(segmenter)}\n`);
   const predicted = structures.map(() => new Uint8Array(series.slices.length * pixels));
   const bar = new SingleBar({
     stream: process.stderr,
-    format: 'evaluate [{bar}] {value}/{total} boxes | {eta_formatted} left',
+    format: `evaluate with ${segmenter.info.label} [{bar}] {value}/{total} boxes | {eta_formatted} left`,
     hideCursor: true,
   });
   const started = performance.now();
@@ -133,9 +133,9 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
     records,
   };
   const segBytes = seg.toBytes();
-  writeFileAtomic(join(options.out, 'dice.csv'), csv(records));
-  writeFileAtomic(join(options.out, 'evaluation.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileAtomic(join(options.out, 'predicted.seg.dcm'), segBytes);
+  writeOutput(join(options.out, 'dice.csv'), csv(records), '--out');
+  writeOutput(join(options.out, 'evaluation.json'), `${JSON.stringify(report, null, 2)}\n`, '--out');
+  writeOutput(join(options.out, 'predicted.seg.dcm'), segBytes, '--out');
 
   process.stdout.write(
     `${[

@@ -53,32 +53,58 @@ export class ResultsFile implements ResultSink {
 }
 
 /**
- * What makes records comparable: the same series, truth, seed, window, box margin and tolerance.
- * Corruptions, severities, slices and models may grow between runs; these may not change.
+ * What makes records comparable: the same series pixels, truth, seed, window, box margin and
+ * tolerance, and per engine the same model graphs. Corruptions, severities, slices and further
+ * engines may be added between runs; nothing else may change. (The classical engine has no version
+ * to check: after changing its code, use a new --out.)
  */
 export interface RunIdentity {
   seriesInstanceUID: string;
+  /** Fingerprint of every slice's modality values: a regenerated series under the same UIDs is caught. */
+  seriesPixels: string;
   truthSOPInstanceUID: string;
+  truthMasks: string;
   seed: number;
   window: string;
   boxMargin: number;
   nsdToleranceMm: number;
+  /** Engine id -> what identifies its behaviour (a model's graph sha256s). */
+  engines: Record<string, string>;
+}
+
+/** FNV-1a over the bytes of the arrays, in order: a cheap fingerprint, not a security hash. */
+export function fingerprint(arrays: ArrayBufferView[]): string {
+  let h = 0x811c9dc5;
+  for (const a of arrays) {
+    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
 }
 
 export function checkRunIdentity(path: string, identity: RunIdentity): void {
-  if (existsSync(path)) {
-    const before = JSON.parse(readFileSync(path, 'utf8')) as RunIdentity;
-    const changed = (Object.keys(identity) as Array<keyof RunIdentity>).filter(
-      (k) => JSON.stringify(before[k]) !== JSON.stringify(identity[k]),
-    );
-    if (changed.length > 0) {
-      throw new InputError(
-        'results-from-another-run',
-        `The output folder holds results of another run (different ${changed.join(', ')}).`,
-        'Use a new --out folder, or the same series, truth and options to continue that run.',
-      );
-    }
+  if (!existsSync(path)) {
+    writeFileAtomic(path, `${JSON.stringify(identity, null, 2)}\n`);
     return;
   }
-  writeFileAtomic(path, `${JSON.stringify(identity, null, 2)}\n`);
+  const before = JSON.parse(readFileSync(path, 'utf8')) as RunIdentity;
+  const changed = (Object.keys(identity) as Array<keyof RunIdentity>).filter(
+    (k) => k !== 'engines' && JSON.stringify(before[k]) !== JSON.stringify(identity[k]),
+  );
+  for (const [engine, version] of Object.entries(identity.engines)) {
+    const earlier = before.engines?.[engine];
+    if (earlier !== undefined && earlier !== version) changed.push(`engine ${engine}` as keyof RunIdentity);
+  }
+  if (changed.length > 0) {
+    throw new InputError(
+      'results-from-another-run',
+      `The output folder holds results of another run (different ${changed.join(', ')}).`,
+      'Use a new --out folder, or the same series, truth, models and options to continue that run.',
+    );
+  }
+  // Engines added by this run join the record.
+  const engines = { ...before.engines, ...identity.engines };
+  if (JSON.stringify(engines) !== JSON.stringify(before.engines)) {
+    writeFileAtomic(path, `${JSON.stringify({ ...before, engines }, null, 2)}\n`);
+  }
 }

@@ -5,6 +5,8 @@ import type { Command } from 'commander';
 import { masksForSeries, parseSegmentation } from '../../dicom/seg-reader.ts';
 import { readDicomFile, readSeriesFromDirectory } from '../../dicom/series-node.ts';
 import { InputError } from '../../errors.ts';
+import { ModelSegmenter } from '../../model/model-segmenter.ts';
+import type { Segmenter } from '../../model/segmenter.ts';
 import {
   type BenchmarkEngine,
   type BenchmarkPlan,
@@ -36,7 +38,7 @@ import { openSegmenter } from '../engine.ts';
 import { writeFileAtomic } from '../files.ts';
 import { parseInteger, parseList, parseSeverities, parseWindow } from '../options.ts';
 import { corruptionHelp } from './degrade.ts';
-import { checkRunIdentity, ResultsFile } from './robustness-store.ts';
+import { checkRunIdentity, fingerprint, ResultsFile } from './robustness-store.ts';
 
 interface RobustnessOptions {
   series: string;
@@ -79,6 +81,15 @@ function chooseCorruptions(text: string, modality: string): CorruptionName[] {
 function spread<T>(items: T[], count: number): T[] {
   if (count >= items.length) return items;
   return Array.from({ length: count }, (_, i) => items[Math.floor(((i + 0.5) * items.length) / count)]);
+}
+
+/** What identifies an engine's behaviour across runs: a model's graphs, else its label. */
+function engineVersion(segmenter: Segmenter): string {
+  if (segmenter instanceof ModelSegmenter) {
+    const { graphs } = segmenter.model.manifest;
+    return `sha256 ${graphs.encoder.sha256} ${graphs.decoder.sha256}`;
+  }
+  return segmenter.info.label;
 }
 
 export async function runRobustness(options: RobustnessOptions): Promise<void> {
@@ -166,11 +177,14 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
   mkdirSync(options.out, { recursive: true });
   checkRunIdentity(join(options.out, 'run.json'), {
     seriesInstanceUID: series.seriesInstanceUID,
+    seriesPixels: fingerprint(series.slices.map((s) => s.values)),
     truthSOPInstanceUID: seg.sopInstanceUID,
+    truthMasks: fingerprint(masks),
     seed,
     window: window ? `${window.low},${window.high}` : 'modality default',
     boxMargin,
     nsdToleranceMm,
+    engines: Object.fromEntries(engines.map((e) => [e.id, engineVersion(e.segmenter)])),
   });
   const store = new ResultsFile(join(options.out, 'results.jsonl'));
   const plan: BenchmarkPlan = {

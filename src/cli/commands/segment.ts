@@ -4,9 +4,9 @@ import { readSeriesFromDirectory } from '../../dicom/series-node.ts';
 import { InputError } from '../../errors.ts';
 import { parseBox } from '../box-option.ts';
 import { describeEngine, openSegmenter } from '../engine.ts';
-import { writeFileAtomic } from '../files.ts';
 import { encodeNpy } from '../npy.ts';
 import { parseInteger, parseWindow } from '../options.ts';
+import { checkOutputFile, writeOutput } from '../output-paths.ts';
 import { longString, segmentIdentity } from '../segment-codes.ts';
 
 interface SegmentOptions {
@@ -28,6 +28,8 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
   const window = options.window === undefined ? undefined : parseWindow(options.window);
   if (!options.label.trim()) throw new InputError('invalid-label', '--label must not be empty.');
   const identity = segmentIdentity(options.label);
+  checkOutputFile(options.out, '--out');
+  if (options.maskOut) checkOutputFile(options.maskOut, '--mask-out');
 
   const series = readSeriesFromDirectory(options.series);
   const count = series.slices.length;
@@ -80,8 +82,8 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
     const npyBytes = options.maskOut
       ? encodeNpy({ dtype: 'uint8', shape: [slice.rows, slice.columns], data: result.mask })
       : undefined;
-    writeFileAtomic(options.out, segBytes);
-    if (options.maskOut && npyBytes) writeFileAtomic(options.maskOut, npyBytes);
+    writeOutput(options.out, segBytes, '--out');
+    if (options.maskOut && npyBytes) writeOutput(options.maskOut, npyBytes, '--mask-out');
 
     const [rowSpacing, columnSpacing] = slice.pixelSpacing;
     const timings = Object.entries(result.timings)
