@@ -5,6 +5,7 @@
  * after the preview was written and rendered, on full-size random-weight ViT-B decoders (SAM and the
  * RobustSAM decoder) and the model-free engine. Target: p50 <= 100 ms.
  */
+import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSeries, openViewer, startViewer } from '../test/e2e/viewer-harness.ts';
@@ -107,6 +108,7 @@ async function measure(
 export default async function mouseUpToPreview(): Promise<BenchReport> {
   const robust = vitBModelFolder('robust');
   const sam = vitBModelFolder('sam');
+  const loadBefore = loadavg()[0];
   const server = await startViewer({ samples: resolve(REPO, 'sample-dicom'), models: dirname(robust) });
   const rows: BenchReport['rows'] = [];
   try {
@@ -166,7 +168,8 @@ export default async function mouseUpToPreview(): Promise<BenchReport> {
       'Target: p50 <= 100 ms from mouse-up to the preview on screen, once the slice is encoded.',
       'Measured in headless Debian chromium (--disable-gpu: no WebGPU adapter, so onnxruntime-web runs wasm with threads, the page being cross-origin isolated), on the bundled 512x512 CT, with the current slice encoded before the first box and neighbour pre-encoding off.',
       'Time = tool mouse-up handler -> preview written to the labelmap, viewport rendered, next animation frame. The other columns are medians of its parts: mouse-up -> request posted to the worker (main thread); the worker round trip, of which the decoder run (or the classical solver) and the rest of the worker (prompt, pre/postprocessing, composing the labelmap slice, waiting in the queue); writing the slice into the labelmap and announcing it; rendering until the next animation frame.',
-      'The machine was shared with other jobs while this ran (2 cores): absolute numbers are pessimistic; the split shows where the time goes.',
+      `Load average (1 min) on this 2-core machine: ${loadBefore.toFixed(1)} before the run, ${loadavg()[0].toFixed(1)} after; other jobs shared the cores, so absolute numbers are pessimistic and the split shows where the time goes.`,
+      'render + frame is Cornerstone3D rendering the labelmap through WebGL on SwiftShader (software, on the CPU) in headless chromium; with a GPU it is one frame.',
       `${BOXES} boxes after ${WARM_UP} warm-up boxes, dragged bottom-right to top-left, rejected (Esc) between boxes.`,
     ],
   };

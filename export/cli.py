@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import TOOL_VERSION
 from .errors import ExportError
+from .model.numerics import DEFAULT_FFT, FFT_MODES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -48,7 +49,7 @@ def cmd_fuse(args) -> None:
 def cmd_onnx(args) -> None:
     from .checkpoint import load_checkpoint, model_state
     from .fuse import provenance_path
-    from .model.numerics import Numerics
+    from .model.numerics import DEFAULT_FFT, Numerics
     from .model.sam import build_model
     from .onnx_export import export_model_folder
 
@@ -58,7 +59,9 @@ def cmd_onnx(args) -> None:
         print(f"{checkpoint.path.name}: {note}")
     if kind == "sam" and args.batchnorm != "per-image":
         print("note: --batchnorm only concerns robust decoders; ignored")
-    model = build_model(cfg, kind, Numerics(ops="export", batchnorm=args.batchnorm))
+    if kind == "sam" and args.fft != DEFAULT_FFT:
+        print("note: --fft only concerns robust decoders (their Fourier blocks); ignored")
+    model = build_model(cfg, kind, Numerics(ops="export", batchnorm=args.batchnorm, fft=args.fft))
     model.load_state_dict(state, strict=True)
     sources = [{"role": "checkpoint", "file": checkpoint.path.name, "sha256": checkpoint.sha256}]
     sidecar = provenance_path(checkpoint.path)
@@ -79,6 +82,7 @@ def cmd_onnx(args) -> None:
     print(
         f"model folder {args.out}: {m['decoderKind']} decoder, contract {m['contract']}, {m['precision']}"
         + (f", BatchNorm {m['batchNorm']}" if "batchNorm" in m else "")
+        + (f", FFT {m['fft']}" if "fft" in m else "")
         + f", {time.perf_counter() - start:.1f} s"
     )
 
@@ -132,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["per-image", "running"],
         default="per-image",
         help="robust decoders: per-image statistics as the reference inference runs (default) or running stats",
+    )
+    p.add_argument(
+        "--fft",
+        choices=list(FFT_MODES),
+        default=DEFAULT_FFT,
+        help=f"robust decoders: Fourier blocks as ONNX DFT nodes (dft-op: FFTs on onnxruntime's CPU EP, no WebGPU kernel) "
+        f"or as DFT matrix products (matmul: every EP); default {DEFAULT_FFT}",
     )
     p.add_argument("--name", help="model name in model.json")
     p.add_argument("--model-version", default="1.0.0", help="model version in model.json")

@@ -160,7 +160,7 @@ def _write_folder(model, out, contract, precision, name, version, sources, creat
             "decoderKind": model.kind,
             "contract": contract,
             "precision": precision,
-            **({"batchNorm": model.numerics.batchnorm} if model.kind == "robust" else {}),
+            **({"batchNorm": model.numerics.batchnorm, "fft": model.numerics.fft} if model.kind == "robust" else {}),
             "provenance": {
                 "tool": f"{TOOL_NAME} {TOOL_VERSION}",
                 "createdAt": created_at or utc_now(),

@@ -16,7 +16,7 @@ from .batchnorm import BatchNorm2d
 from .common import LayerNorm2d
 from .config import EMBED_GRID, LOW_RES, NUM_MASK_TOKENS
 from .numerics import Numerics
-from .spectral import DftPlan, fourier_filter_dft, fourier_filter_reference
+from .spectral import DftPlan, fourier_filter_dft, fourier_filter_dft_op, fourier_filter_reference
 
 SELECTOR_GRID = 4  # the selective-kernel attention is computed on a 4x4 grid of the feature map
 
@@ -114,6 +114,8 @@ class FourierBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.numerics.ops == "reference":
             return fourier_filter_reference(x, self.conv_layer)
+        if self.numerics.fft == "dft-op":
+            return fourier_filter_dft_op(x, self.conv_layer)
         return fourier_filter_dft(x, self.conv_layer, self.plan)
 
 

@@ -1,8 +1,11 @@
-"""RobustSAM's Fourier block, as torch.fft (the reference) and as an exact DFT rewrite (for ONNX).
+"""RobustSAM's Fourier block, as torch.fft (the reference) and in two ONNX-exportable forms.
 
 The block: X = fft2(x); M = conv1x1(|X|); y = real(ifft2(M * exp(i * angle(X)))).
-torch.onnx (TorchScript exporter) cannot export the FFT ops and onnxruntime-web's WebGPU backend has no
-DFT kernel, so the export form spells the transforms out as products with constant cos/sin matrices:
+torch.onnx (TorchScript exporter) cannot export the FFT ops, so the export forms are:
+- `dft-op` (fourier_filter_dft_op): ONNX `DFT` nodes (opset 17) emitted by a custom symbolic. onnxruntime's
+  CPU kernel (onnxruntime-node, onnxruntime-web wasm) runs them as radix-2 FFTs: O(N log N) instead of the
+  dense products' O(N^2). onnxruntime-web's WebGPU EP has no DFT kernel (those nodes fall back to CPU).
+- `matmul` (fourier_filter_dft): products with constant cos/sin DFT matrices, plain MatMul for every EP:
 - cos(angle(X)) = Re X / |X| and sin(angle(X)) = Im X / |X|, with angle(0) = 0 (cos 1, sin 0);
 - x is real, so X is Hermitian and only the columns 0..W/2 of the spectrum are computed; M keeps that
   symmetry (the 1x1 conv acts per frequency), so the real part of the inverse is the weighted sum over
@@ -90,3 +93,65 @@ def fourier_filter_dft(x: torch.Tensor, conv: nn.Module, plan: DftPlan) -> torch
     sin = im / safe
     filtered = conv(magnitude)
     return plan.inverse_real(filtered * cos, filtered * sin)
+
+
+class _HalfSpectrum(torch.autograd.Function):
+    """Real x [B, C, H, W] -> fft2(x) for the columns 0..W/2 as [B, C, H, W/2+1, 2] (Re, Im last).
+
+    In ONNX: a real-to-complex onesided DFT along W, then a complex DFT along H.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ARG004 (autograd.Function signature)
+        return torch.view_as_real(torch.fft.rfft2(x, dim=(-2, -1)))
+
+    @staticmethod
+    def symbolic(g, x):
+        signal = g.op("Unsqueeze", x, g.op("Constant", value_t=torch.tensor([4])))  # [B, C, H, W, 1]: real
+        rows = g.op("DFT", signal, axis_i=3, onesided_i=1)
+        return g.op("DFT", rows, axis_i=2)
+
+
+class _InverseHalfSpectrum(torch.autograd.Function):
+    """Real part of ifft2 of a spectrum with Hermitian symmetry (the spectrum of a real signal), given by
+    its columns 0..W/2 as [B, C, H, W/2+1, 2] -> [B, C, H, W].
+
+    In ONNX: a complex inverse DFT along H; the columns W/2+1..W-1 rebuilt as the conjugates of the
+    columns W/2-1..1 (after the inverse along H every row is the spectrum of a real signal); a complex
+    inverse DFT along W; its real part. (The DFT operator has no complex-to-real onesided inverse.)
+    """
+
+    @staticmethod
+    def forward(ctx, spectrum: torch.Tensor, width: int) -> torch.Tensor:  # noqa: ARG004
+        return torch.fft.irfft2(torch.view_as_complex(spectrum.contiguous()), s=(spectrum.shape[2], width))
+
+    @staticmethod
+    def symbolic(g, spectrum, width: int):
+        def const(values):
+            return g.op("Constant", value_t=torch.tensor(values))
+
+        rows = g.op("DFT", spectrum, axis_i=2, inverse_i=1)
+        # Columns W/2-1 down to 1 (Slice with step -1; `ends` is exclusive), conjugated.
+        mirrored = g.op("Slice", rows, const([width // 2 - 1]), const([0]), const([3]), const([-1]))
+        conjugate = g.op("Mul", mirrored, const([1.0, -1.0]))
+        full = g.op("Concat", rows, conjugate, axis_i=3)  # [B, C, H, W, 2]
+        signal = g.op("DFT", full, axis_i=3, inverse_i=1)
+        real = g.op("Slice", signal, const([0]), const([1]), const([4]))
+        return g.op("Squeeze", real, const([4]))
+
+
+def fourier_filter_dft_op(x: torch.Tensor, conv: nn.Module) -> torch.Tensor:
+    """The block on the half spectrum of the real input, with the transforms as ONNX DFT nodes (in
+    PyTorch: torch.fft). The recombination is the `matmul` form's: cos(angle) = Re/|X|, sin(angle) =
+    Im/|X|, angle(0) = 0; the 1x1 conv acts per frequency, so the filtered spectrum stays Hermitian."""
+    if x.dim() != 4:
+        raise ValueError(f"the Fourier block takes [B, C, H, W] features, got {list(x.shape)}")
+    spectrum = _HalfSpectrum.apply(x)  # [B, C, H, W/2+1, 2]
+    magnitude = torch.sqrt((spectrum * spectrum).sum(dim=-1))
+    zero = (magnitude == 0).to(magnitude.dtype)[..., None]  # angle(0) = 0: unit phase (1, 0) where |X| = 0
+    phase = spectrum / (magnitude[..., None] + zero) + zero * _REAL_UNIT.to(x.dtype)
+    filtered = conv(magnitude)[..., None] * phase
+    return _InverseHalfSpectrum.apply(filtered, int(x.shape[-1]))
+
+
+_REAL_UNIT = torch.tensor([1.0, 0.0])

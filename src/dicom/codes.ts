@@ -89,7 +89,7 @@ export const ORGANS: Readonly<Record<string, OrganEntry>> = {
   spine: anatomy('Spine', sct('421060004', 'Vertebral column'), [241, 214, 145]),
   body: anatomy('Body', sct('38266002', 'Entire body'), [177, 122, 101]),
   muscle: { label: 'Muscle', category: TISSUE, type: sct('91727004', 'Muscle'), color: [192, 104, 88] },
-  fat: { label: 'Fat', category: TISSUE, type: sct('248153007', 'Fat'), color: [230, 220, 70] },
+  fat: { label: 'Fat', category: TISSUE, type: sct('55603005', 'Adipose tissue'), color: [230, 220, 70] },
   lesion: {
     label: 'Lesion',
     category: ABNORMAL_STRUCTURE,

@@ -337,10 +337,15 @@ describe('robustmedsam robustness', () => {
       expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/20 found from an earlier invocation/);
     }
 
-    // The same folder with another seed would mix incomparable results: refused.
+    // The same folder with another seed, or a regenerated series under the same UIDs, would mix
+    // incomparable results: refused.
     const other = await cli([...args.slice(0, -4), '--seed', '4', '--out', out]);
     expect(other.status).toBe(3);
     expect(other.stderr).toMatch(/results of another run \(different seed\)/);
+    const regenerated = writeSyntheticStudy(join(work, 'regenerated'), { noiseSeed: 7 });
+    const moved = await cli(args.map((a) => (a === study.seriesDir ? regenerated.seriesDir : a)));
+    expect(moved.status).toBe(3);
+    expect(moved.stderr).toMatch(/different seriesPixels\)/);
   });
 
   it('runs real ONNX models beside the default engine and refuses bad requests', async () => {

@@ -4,6 +4,7 @@ import {
   PAPER_CORRUPTIONS,
   PHYSICAL_CORRUPTIONS,
 } from '../../src/robustness/catalogue.ts';
+import { fingerprint } from '../../src/robustness/fingerprint.ts';
 
 /**
  * A fingerprint (FNV-1a over the output bytes) of every corruption at every severity on a fixed test
@@ -23,7 +24,7 @@ export function corruptionFingerprints(): Record<string, string> {
         { rows, columns, data },
         { name, severity, seed: 12345, sliceIndex: 3 },
       );
-      out[`${name}/${severity}`] = fnv1a(image.data);
+      out[`${name}/${severity}`] = fingerprint([image.data]);
     }
     const values = Float32Array.from(data, (v) => v * 5 - 200);
     for (const name of PHYSICAL_CORRUPTIONS) {
@@ -32,14 +33,8 @@ export function corruptionFingerprints(): Record<string, string> {
         { name, severity, seed: 12345, sliceIndex: 3 },
         { reference: 1000 },
       );
-      out[`${name}/${severity}`] = fnv1a(new Uint8Array(result.values.buffer));
+      out[`${name}/${severity}`] = fingerprint([result.values]);
     }
   }
   return out;
-}
-
-function fnv1a(bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, '0');
 }

@@ -8,14 +8,16 @@ import { Rng } from '../../src/robustness/random.ts';
 
 /**
  * A small CT study written to `dir` for CLI tests: `series/` (3 slices of 96x96, a soft-tissue body,
- * a liver-like and a spleen-like ellipse with noise) and `truth.dcm`, its SEG. Deterministic.
+ * a liver-like and a spleen-like ellipse with noise) and `truth.dcm`, its SEG. Deterministic; another
+ * `noiseSeed` gives other pixels under the same UIDs (a regenerated series).
  */
 export function writeSyntheticStudy(
   dir: string,
-  size = 96,
-  slices = 3,
+  options: { noiseSeed?: number } = {},
 ): { seriesDir: string; truthPath: string } {
-  const rng = new Rng(2024);
+  const size = 96;
+  const slices = 3;
+  const rng = new Rng(options.noiseSeed ?? 2024);
   const rows = size;
   const columns = size;
   const organs = {

@@ -72,16 +72,6 @@ export interface RunIdentity {
   engines: Record<string, string>;
 }
 
-/** FNV-1a over the bytes of the arrays, in order: a cheap fingerprint, not a security hash. */
-export function fingerprint(arrays: ArrayBufferView[]): string {
-  let h = 0x811c9dc5;
-  for (const a of arrays) {
-    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
-
 export function checkRunIdentity(path: string, identity: RunIdentity): void {
   if (!existsSync(path)) {
     writeFileAtomic(path, `${JSON.stringify(identity, null, 2)}\n`);

@@ -26,6 +26,7 @@ import {
   referenceIntensity,
   type Severity,
 } from '../../robustness/catalogue.ts';
+import { fingerprint } from '../../robustness/fingerprint.ts';
 import { DEFAULT_NSD_TOLERANCE_MM } from '../../robustness/metrics.ts';
 import {
   diceChartSvg,
@@ -38,7 +39,7 @@ import { openSegmenter } from '../engine.ts';
 import { writeFileAtomic } from '../files.ts';
 import { parseInteger, parseList, parseSeverities, parseWindow } from '../options.ts';
 import { corruptionHelp } from './degrade.ts';
-import { checkRunIdentity, fingerprint, ResultsFile } from './robustness-store.ts';
+import { checkRunIdentity, ResultsFile } from './robustness-store.ts';
 
 interface RobustnessOptions {
   series: string;
