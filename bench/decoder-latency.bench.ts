@@ -41,7 +41,7 @@ async function measure(session: ModelSession, feeds: Record<string, TensorData>)
   return times;
 }
 
-function feedsFor(manifest: ModelManifest): Record<string, TensorData> {
+export function feedsFor(manifest: ModelManifest): Record<string, TensorData> {
   const feeds: Record<string, TensorData> = {};
   for (const [i, input] of manifest.graphs.decoder.inputs.entries()) {
     const dims = input.shape.map((d) => (typeof d === 'number' ? d : 2)); // N = 2: a box

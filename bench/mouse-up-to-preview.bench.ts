@@ -2,11 +2,11 @@
  * Mouse-up to preview in the real viewer: Debian chromium (headless, onnxruntime-web in the viewer's
  * worker, wasm threads as the page is cross-origin isolated), the bundled CT, a slice already encoded,
  * boxes dragged with the mouse. Measured from the tool's mouse-up handler to the first animation frame
- * after the preview was written and rendered, on full-size random-weight ViT-B decoders (SAM and the
- * RobustSAM decoder) and the model-free engine. Target: p50 <= 100 ms.
+ * after the preview was written and rendered, on full-size random-weight ViT-B decoders (SAM, and the
+ * RobustSAM decoder with its Fourier blocks exported either way) and the model-free engine. Target: p50 <= 100 ms.
  */
 import { loadavg } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSeries, openViewer, startViewer } from '../test/e2e/viewer-harness.ts';
 import { type BenchReport, percentile } from './report.ts';
@@ -106,18 +106,20 @@ async function measure(
 }
 
 export default async function mouseUpToPreview(): Promise<BenchReport> {
-  const robust = vitBModelFolder('robust');
   const sam = vitBModelFolder('sam');
+  const robustMatmul = vitBModelFolder('robust', 'matmul');
+  const robustDft = vitBModelFolder('robust', 'dft-op');
   const loadBefore = loadavg()[0];
-  const server = await startViewer({ samples: resolve(REPO, 'sample-dicom'), models: dirname(robust) });
+  const server = await startViewer({ samples: resolve(REPO, 'sample-dicom'), models: dirname(sam) });
   const rows: BenchReport['rows'] = [];
   try {
     const only = process.env.ROBUSTMEDSAM_BENCH_ENGINES?.split(',');
     const engines: Array<[string, string]> = (
       [
         ['model-free classical engine', ''],
-        ['ViT-B SAM decoder (random weights)', `./models/${sam.split('/').pop()}/`],
-        ['ViT-B RobustSAM decoder (random weights)', `./models/${robust.split('/').pop()}/`],
+        ['ViT-B SAM decoder (random weights)', `./models/${basename(sam)}/`],
+        ['ViT-B RobustSAM decoder, Fourier blocks as DFT matmuls', `./models/${basename(robustMatmul)}/`],
+        ['ViT-B RobustSAM decoder, Fourier blocks as ONNX DFT ops', `./models/${basename(robustDft)}/`],
       ] as Array<[string, string]>
     ).filter(([name]) => !only || only.some((o) => name.includes(o)));
     for (const [name, option] of engines) {

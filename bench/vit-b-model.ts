@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FftMode } from '../src/model/manifest.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(REPO, 'out', 'bench-models');
@@ -21,15 +22,32 @@ function exportTool(args: string[]): void {
     throw new Error(`export ${args[0]} failed (exit ${run.status}); see its output above`);
 }
 
-/** A ViT-B model folder with random weights: robust decoder, `sam` contract (the fused model's shape). */
-export function vitBModelFolder(kind: 'robust' | 'sam' = 'robust'): string {
+/**
+ * A ViT-B model folder with random weights: robust decoder, `sam` contract (the fused model's shape).
+ * `fft` asks for a robust folder exported with that form of the Fourier blocks (vit_b-robust-<fft>);
+ * without it, the export tool's default form (vit_b-robust).
+ */
+export function vitBModelFolder(kind: 'robust' | 'sam' = 'robust', fft?: FftMode): string {
   const fromEnv = process.env.ROBUSTMEDSAM_VIT_B_DIR;
-  if (fromEnv && kind === 'robust') return resolve(fromEnv);
-  const folder = join(OUT, `vit_b-${kind}`);
+  if (fromEnv && kind === 'robust' && !fft) return resolve(fromEnv);
+  const withFft = kind === 'robust' && fft !== undefined;
+  const folder = join(OUT, withFft ? `vit_b-${kind}-${fft}` : `vit_b-${kind}`);
   if (existsSync(join(folder, 'model.json'))) return folder;
   mkdirSync(OUT, { recursive: true });
   const checkpoint = join(OUT, 'vit_b-random.pth');
   if (!existsSync(checkpoint)) exportTool(['random', '--config', 'vit_b', '--out', checkpoint]);
-  exportTool(['onnx', '--checkpoint', checkpoint, '--kind', kind, '--contract', 'sam', '--out', folder]);
+  const options = withFft ? ['--fft', fft] : [];
+  exportTool([
+    'onnx',
+    '--checkpoint',
+    checkpoint,
+    '--kind',
+    kind,
+    '--contract',
+    'sam',
+    ...options,
+    '--out',
+    folder,
+  ]);
   return folder;
 }

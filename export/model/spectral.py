@@ -1,16 +1,17 @@
 """RobustSAM's Fourier block, as torch.fft (the reference) and in two ONNX-exportable forms.
 
 The block: X = fft2(x); M = conv1x1(|X|); y = real(ifft2(M * exp(i * angle(X)))).
-torch.onnx (TorchScript exporter) cannot export the FFT ops, so the export forms are:
-- `dft-op` (fourier_filter_dft_op): ONNX `DFT` nodes (opset 17) emitted by a custom symbolic. onnxruntime's
-  CPU kernel (onnxruntime-node, onnxruntime-web wasm) runs them as radix-2 FFTs: O(N log N) instead of the
-  dense products' O(N^2). onnxruntime-web's WebGPU EP has no DFT kernel (those nodes fall back to CPU).
-- `matmul` (fourier_filter_dft): products with constant cos/sin DFT matrices, plain MatMul for every EP:
-- cos(angle(X)) = Re X / |X| and sin(angle(X)) = Im X / |X|, with angle(0) = 0 (cos 1, sin 0);
-- x is real, so X is Hermitian and only the columns 0..W/2 of the spectrum are computed; M keeps that
-  symmetry (the 1x1 conv acts per frequency), so the real part of the inverse is the weighted sum over
-  those columns (weight 1 for column 0 and W/2, 2 for the others). That halves the work of the full
-  complex DFT and changes nothing but rounding.
+torch.onnx (TorchScript exporter) cannot export the FFT ops, so the export forms spell it out, both with
+cos(angle(X)) = Re X / |X| and sin(angle(X)) = Im X / |X|, angle(0) = 0 (cos 1, sin 0), and both on the
+non-redundant half of the spectrum: x is real, so X is Hermitian and only the columns 0..W/2 are needed;
+M keeps that symmetry (the 1x1 conv acts per frequency). That halves the work and changes only rounding.
+- `matmul` (fourier_filter_dft, the default): products with constant cos/sin DFT matrices; the real part
+  of the inverse is the weighted sum over the half columns (weight 1 for column 0 and W/2, 2 for the
+  others). Plain MatMul, which every onnxruntime EP runs (WebGPU included) with its fast GEMM.
+- `dft-op` (fourier_filter_dft_op): ONNX `DFT` nodes (opset 17) from custom autograd.Function symbolics.
+  onnxruntime's CPU kernel runs them as radix-2 FFTs (O(N log N) instead of O(N^2)), but one transform at
+  a time on one thread: measured slower than the products in onnxruntime-node and no faster in
+  onnxruntime-web wasm (bench/results/fft-modes.md). WebGPU has no DFT kernel (CPU fallback).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ class _HalfSpectrum(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: ARG004 (autograd.Function signature)
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
         return torch.view_as_real(torch.fft.rfft2(x, dim=(-2, -1)))
 
     @staticmethod
@@ -122,7 +123,7 @@ class _InverseHalfSpectrum(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, spectrum: torch.Tensor, width: int) -> torch.Tensor:  # noqa: ARG004
+    def forward(ctx, spectrum: torch.Tensor, width: int) -> torch.Tensor:
         return torch.fft.irfft2(torch.view_as_complex(spectrum.contiguous()), s=(spectrum.shape[2], width))
 
     @staticmethod
@@ -143,15 +144,16 @@ class _InverseHalfSpectrum(torch.autograd.Function):
 def fourier_filter_dft_op(x: torch.Tensor, conv: nn.Module) -> torch.Tensor:
     """The block on the half spectrum of the real input, with the transforms as ONNX DFT nodes (in
     PyTorch: torch.fft). The recombination is the `matmul` form's: cos(angle) = Re/|X|, sin(angle) =
-    Im/|X|, angle(0) = 0; the 1x1 conv acts per frequency, so the filtered spectrum stays Hermitian."""
-    if x.dim() != 4:
-        raise ValueError(f"the Fourier block takes [B, C, H, W] features, got {list(x.shape)}")
+    Im/|X|, angle(0) = 0; the 1x1 conv acts per frequency, so the filtered spectrum stays Hermitian.
+    Re and Im are kept as separate [..., 1] tensors of one shape: onnxruntime's elementwise kernels took
+    twice as long broadcasting over the trailing (Re, Im) pair."""
+    if x.dim() != 4 or x.shape[-1] % 2:
+        raise ValueError(f"the Fourier block takes [B, C, H, W] features with an even W, got {list(x.shape)}")
     spectrum = _HalfSpectrum.apply(x)  # [B, C, H, W/2+1, 2]
-    magnitude = torch.sqrt((spectrum * spectrum).sum(dim=-1))
-    zero = (magnitude == 0).to(magnitude.dtype)[..., None]  # angle(0) = 0: unit phase (1, 0) where |X| = 0
-    phase = spectrum / (magnitude[..., None] + zero) + zero * _REAL_UNIT.to(x.dtype)
-    filtered = conv(magnitude)[..., None] * phase
-    return _InverseHalfSpectrum.apply(filtered, int(x.shape[-1]))
-
-
-_REAL_UNIT = torch.tensor([1.0, 0.0])
+    re, im = spectrum[..., 0:1], spectrum[..., 1:2]
+    magnitude = torch.sqrt(re * re + im * im)
+    zero = (magnitude == 0).to(magnitude.dtype)  # angle(0) = 0: cos 1, sin 0 where |X| = 0 (so Re = Im = 0)
+    filtered = conv(magnitude[..., 0])[..., None]
+    gain = filtered / (magnitude + zero)
+    out = torch.cat([gain * re + filtered * zero, gain * im], dim=-1)
+    return _InverseHalfSpectrum.apply(out, int(x.shape[-1]))

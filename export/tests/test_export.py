@@ -139,3 +139,35 @@ def test_mac_count_of_a_known_module():
 
     expected = 256 * 27 + 256 * 8 + 160 * 16 + 224 * 5
     assert count_macs(Toy(), (torch.zeros(1, 3, 8, 8),)) == expected
+
+
+@pytest.mark.parametrize("fft", ["dft-op", "matmul"])
+def test_fft_form_is_exported_and_recorded(tmp_path, tiny_robust, fft):
+    """--fft dft-op puts ONNX DFT nodes (opset 17) in both graphs and no DFT-matrix products; matmul the
+    reverse. (Their numbers are checked in onnxruntime by test/export/fft-modes.test.ts.)"""
+    previous = tiny_robust.numerics.fft
+    tiny_robust.numerics.fft = fft
+    try:
+        export_model_folder(tiny_robust, tmp_path / "m", contract="sam", precision="fp32", name="x", version="1", sources=[], log=lambda _: None)
+    finally:
+        tiny_robust.numerics.fft = previous
+    manifest = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert manifest["fft"] == fft
+    for role in ("encoder", "decoder"):
+        proto = onnx.load(str(tmp_path / "m" / f"{role}.onnx"))
+        ops = [node.op_type for node in proto.graph.node]
+        # Per Fourier block: forward (onesided along W, then along H) and inverse (along H, then W).
+        blocks = 2 if role == "encoder" else 1
+        assert ops.count("DFT") == (4 * blocks if fft == "dft-op" else 0), role
+        dft_nodes = [node for node in proto.graph.node if node.op_type == "DFT"]
+        attributes = sorted(tuple(sorted((a.name, a.i) for a in node.attribute)) for node in dft_nodes)
+        if fft == "dft-op":
+            assert attributes.count((("axis", 3), ("onesided", 1))) == blocks
+            assert attributes.count((("axis", 2), ("inverse", 1))) == blocks
+        # the matmul form's half-spectrum cos/sin matrices [W, W/2+1] are graph constants only there
+        half = [n for n in proto.graph.node if n.op_type == "Constant" and list(n.attribute[0].t.dims) in ([256, 129], [64, 33])]
+        assert bool(half) == (fft == "matmul"), role
+
+
+def test_sam_manifest_has_no_fft_field(exported):
+    assert "fft" not in json.loads((exported["sam"] / "model.json").read_text())

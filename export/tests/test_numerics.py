@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import warnings
 
+import pytest
 import torch
 from torch import nn
 
 from export.graphs import DecoderGraph
 from export.model.batchnorm import BatchNorm2d, per_image_batch_norm
-from export.model.numerics import Numerics
+from export.model.numerics import DEFAULT_FFT, Numerics
 from export.model.robust import instance_norm_1d, instance_norm_2d
-from export.model.spectral import DftPlan, fourier_filter_dft, fourier_filter_reference
+from export.model.spectral import DftPlan, fourier_filter_dft, fourier_filter_dft_op, fourier_filter_reference
 
 
-def test_dft_rewrite_equals_torch_fft():
+@pytest.mark.parametrize("form", ["matmul", "dft-op"])
+def test_dft_rewrite_equals_torch_fft(form):
     gen = torch.Generator().manual_seed(0)
     for channels, size in ((16, 64), (4, 256)):
         x = torch.randn(1, channels, size, size, generator=gen)
@@ -25,7 +27,10 @@ def test_dft_rewrite_equals_torch_fft():
         with torch.no_grad():
             conv.weight.copy_(torch.randn(conv.weight.shape, generator=gen) / channels**0.5)
             reference = fourier_filter_reference(x, conv)
-            rewritten = fourier_filter_dft(x, conv, DftPlan(size, size))
+            if form == "matmul":
+                rewritten = fourier_filter_dft(x, conv, DftPlan(size, size))
+            else:  # torch.fft here; the DFT nodes it exports are checked in onnxruntime by test/export/fft-modes
+                rewritten = fourier_filter_dft_op(x, conv)
         scale = reference.abs().max().item()
         assert (rewritten - reference).abs().max().item() <= 1e-5 * max(1.0, scale), size
 
@@ -116,10 +121,12 @@ def test_graph_prompt_form_equals_reference_prompt_encoder(tiny_robust):
             assert torch.allclose(graph_dense, dense.expand_as(graph_dense), atol=1e-6)
 
 
-def test_export_numerics_reproduce_reference_end_to_end(tiny_robust):
+@pytest.mark.parametrize("fft", ["matmul", "dft-op"])
+def test_export_numerics_reproduce_reference_end_to_end(tiny_robust, fft):
     image = torch.randn(1, 3, 1024, 1024, generator=torch.Generator().manual_seed(4))
     prompt = (torch.tensor([[[200.0, 300.0], [500.0, 640.0]]]), torch.tensor([[2.0, 3.0]]))
     results = {}
+    tiny_robust.numerics.fft = fft
     for ops in ("reference", "export"):
         tiny_robust.numerics.ops = ops
         with torch.no_grad():
@@ -127,5 +134,6 @@ def test_export_numerics_reproduce_reference_end_to_end(tiny_robust):
             logits, iou = DecoderGraph(tiny_robust)(embeddings, robust, *prompt, torch.zeros(1, 1, 256, 256), torch.zeros(1))
         results[ops] = (robust, logits, iou)
     tiny_robust.numerics.ops = "reference"
+    tiny_robust.numerics.fft = DEFAULT_FFT
     for a, b in zip(results["reference"], results["export"]):
         assert (a - b).abs().max() < 1e-4

@@ -5,7 +5,7 @@
  */
 import { exportSegmentation, loadSegmentation } from '../../src/cornerstone/seg-io.ts';
 import type { SegHost } from '../src/index.ts';
-import type { ViewerState } from './main.ts';
+import type { ViewerState } from './viewer-state.ts';
 
 export function createSegHost(
   state: ViewerState,

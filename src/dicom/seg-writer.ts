@@ -20,7 +20,7 @@ import {
   LABELMAP_SEGMENTATION_STORAGE,
   SEGMENTATION_STORAGE,
 } from './sop-classes.ts';
-import { newUid } from './uid.ts';
+import { newUid, uidFromSeed } from './uid.ts';
 
 export type SegmentationType = 'BINARY' | 'LABELMAP';
 export type AlgorithmType = 'MANUAL' | 'SEMIAUTOMATIC' | 'AUTOMATIC';
@@ -352,7 +352,11 @@ export class Segmentation {
     const at = o.createdAt ?? new Date();
     const equipment = { ...DEFAULT_EQUIPMENT, ...o.equipment };
     const binary = type === 'BINARY';
-    const dimensionOrganizationUID = newUid();
+    // Derived from a caller-fixed SOP Instance UID so that reproducible outputs (the committed sample
+    // truth SEGs) are byte-identical run to run; otherwise as fresh as the instance itself.
+    const dimensionOrganizationUID = o.sopInstanceUID
+      ? uidFromSeed(`${o.sopInstanceUID} dimension organization`)
+      : newUid();
     const positionDimension = {
       DimensionOrganizationUID: dimensionOrganizationUID,
       DimensionIndexPointer: TAG.ImagePositionPatient,

@@ -11,6 +11,8 @@
  *   "contract": "sam",                  // preprocessing contract: "sam" | "medsam"
  *   "precision": "fp32",                // weights inside the graphs: "fp32" | "fp16"; graph I/O is always float32
  *   "batchNorm": "per-image",           // robust only: "per-image" (reference inference) | "running"
+ *   "fft": "matmul",                    // robust only: Fourier blocks as DFT matrix products ("matmul", any EP)
+ *                                       // or ONNX DFT nodes ("dft-op", CPU EPs; WebGPU has no DFT kernel)
  *   "provenance": {
  *     "tool": "export 0.1.0", "createdAt": "2026-11-28T19:00:00Z", "config": "vit_b",
  *     "sources": [ { "role": "checkpoint", "file": "robustmedsam_best.pth", "sha256": "..." } ]
@@ -44,6 +46,7 @@ export type DecoderKind = 'sam' | 'robust';
 export type ContractName = 'sam' | 'medsam';
 export type Precision = 'fp32' | 'fp16';
 export type BatchNormMode = 'per-image' | 'running';
+export type FftMode = 'dft-op' | 'matmul';
 
 export interface TensorSpec {
   name: string;
@@ -73,6 +76,8 @@ export interface ModelManifest {
   contract: ContractName;
   precision: Precision;
   batchNorm?: BatchNormMode;
+  /** Absent in robust folders exported before `--fft` existed: those are "matmul". */
+  fft?: FftMode;
   provenance: {
     tool: string;
     createdAt: string;

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
+import { exportTinyRobust } from './export-tool.ts';
 
 /**
  * fp16 export (weights stored as float16, graph I/O and arithmetic float32): made here by the export
@@ -18,22 +18,7 @@ describe.skipIf(missing)('fp16 model folder', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('runs in onnxruntime with float32 I/O and stays close to the fp32 graphs', async () => {
-    const exportTool = (args: string[]) =>
-      execFileSync('/usr/bin/python3', ['-m', 'export', ...args], { cwd: REPO_ROOT, stdio: 'pipe' });
-    const checkpoint = join(work, 'tiny.pth');
-    // Seed 1, robust, contract sam: the weights of test/fixtures/models/tiny-robust (export/fixtures.py).
-    exportTool(['random', '--config', 'tiny', '--kind', 'robust', '--seed', '1', '--out', checkpoint]);
-    exportTool([
-      'onnx',
-      '--checkpoint',
-      checkpoint,
-      '--contract',
-      'sam',
-      '--precision',
-      'fp16',
-      '--out',
-      join(work, 'fp16'),
-    ]);
+    exportTinyRobust(work, join(work, 'fp16'), ['--precision', 'fp16']);
     const manifest = JSON.parse(readFileSync(join(work, 'fp16', 'model.json'), 'utf8'));
     expect(manifest.precision).toBe('fp16');
     const fp32Dir = join(REPO_ROOT, 'test/fixtures/models/tiny-robust');

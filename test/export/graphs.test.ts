@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeNpy } from '../../src/cli/npy.ts';
-import { REPO_ROOT } from '../helpers/tools.ts';
+import { checkImage, expectMatches, FIXTURES, IMAGE_SIZE, loadCheck, promptInputs } from './graph-check.ts';
 
 /**
  * The exported tiny graphs (test/fixtures/models, made by export/) against the PyTorch modules they came
@@ -13,76 +12,12 @@ import { REPO_ROOT } from '../helpers/tools.ts';
  * runtime's own parity tests: there is no Python onnxruntime on this machine.
  */
 
-const FIXTURES = join(REPO_ROOT, 'test/fixtures');
-const IMAGE_SIZE = 1024;
-const LOW_RES = 256;
-
-interface SampleInfo {
-  stride: number;
-  count: number;
-  sum: number;
-  absSum: number;
-  shape: number[];
-}
-interface DecoderCase {
-  name: string;
-  point_coords: number[][];
-  point_labels: number[];
-  mask: boolean;
-}
-interface Check {
-  model: string;
-  decoderCases: DecoderCase[];
-  samples: Record<string, SampleInfo>;
-}
 interface Manifest {
   decoderKind: 'sam' | 'robust';
   graphs: Record<
     'encoder' | 'decoder',
     { file: string; inputs: { name: string }[]; outputs: { name: string }[] }
   >;
-}
-
-/** image[0, c, y, x] = ((37x + 91y + 53c) mod 256) / 64 - 2: exact in float32 (graph_check.check_image). */
-function checkImage(): Float32Array {
-  const out = new Float32Array(3 * IMAGE_SIZE * IMAGE_SIZE);
-  let i = 0;
-  for (let c = 0; c < 3; c++)
-    for (let y = 0; y < IMAGE_SIZE; y++)
-      for (let x = 0; x < IMAGE_SIZE; x++) out[i++] = ((37 * x + 91 * y + 53 * c) % 256) / 64 - 2;
-  return out;
-}
-
-/** mask[0, 0, y, x] = ((29x + 47y) mod 64) / 8 - 4 (graph_check.check_mask). */
-function checkMask(): Float32Array {
-  const out = new Float32Array(LOW_RES * LOW_RES);
-  for (let y = 0; y < LOW_RES; y++)
-    for (let x = 0; x < LOW_RES; x++) out[y * LOW_RES + x] = ((29 * x + 47 * y) % 64) / 8 - 4;
-  return out;
-}
-
-/** Compares a full tensor with the stored strided sample and the full tensor's sums. */
-function expectMatches(
-  actual: Float32Array,
-  sample: Float32Array,
-  info: SampleInfo,
-  tolerance: number,
-): number {
-  expect(actual.length).toBe(info.shape.reduce((a, b) => a * b, 1));
-  let maxDiff = 0;
-  for (let i = 0; i < info.count; i++)
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i * info.stride] - sample[i]));
-  expect(maxDiff).toBeLessThanOrEqual(tolerance);
-  let sum = 0;
-  let absSum = 0;
-  for (const v of actual) {
-    sum += v;
-    absSum += Math.abs(v);
-  }
-  // Sums over the whole tensor catch an error in values the sample skips.
-  expect(Math.abs(absSum - info.absSum) / info.absSum).toBeLessThan(1e-4);
-  expect(Math.abs(sum - info.sum)).toBeLessThan(1e-4 * info.absSum);
-  return maxDiff;
 }
 
 const sessions: ort.InferenceSession[] = [];
@@ -92,11 +27,8 @@ afterAll(async () => {
 
 describe.each(['tiny-robust', 'tiny-sam'])('exported graphs of %s reproduce the PyTorch modules', (model) => {
   const dir = join(FIXTURES, 'models', model);
-  const checkDir = join(FIXTURES, 'graph-check', model);
   const manifest: Manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-  const check: Check = JSON.parse(readFileSync(join(checkDir, 'check.json'), 'utf8'));
-  const sample = (name: string) =>
-    decodeNpy(new Uint8Array(readFileSync(join(checkDir, `${name}.sample.npy`))), name).data as Float32Array;
+  const { check, sample } = loadCheck(model);
   const open = async (role: 'encoder' | 'decoder') => {
     const session = await ort.InferenceSession.create(join(dir, manifest.graphs[role].file));
     sessions.push(session);
@@ -133,19 +65,9 @@ describe.each(['tiny-robust', 'tiny-sam'])('exported graphs of %s reproduce the 
     expect(encoderOutputs, 'encoder test ran first').toBeDefined();
     const decoder = await open('decoder');
     for (const c of check.decoderCases) {
-      const n = c.point_labels.length;
-      const feeds: Record<string, ort.Tensor> = {
-        image_embeddings: encoderOutputs!.image_embeddings,
-        point_coords: new ort.Tensor('float32', Float32Array.from(c.point_coords.flat()), [1, n, 2]),
-        point_labels: new ort.Tensor('float32', Float32Array.from(c.point_labels), [1, n]),
-        mask_input: new ort.Tensor('float32', c.mask ? checkMask() : new Float32Array(LOW_RES * LOW_RES), [
-          1,
-          1,
-          LOW_RES,
-          LOW_RES,
-        ]),
-        has_mask_input: new ort.Tensor('float32', Float32Array.of(c.mask ? 1 : 0), [1]),
-      };
+      const feeds: Record<string, ort.Tensor> = { image_embeddings: encoderOutputs!.image_embeddings };
+      for (const [name, t] of Object.entries(promptInputs(c)))
+        feeds[name] = new ort.Tensor('float32', t.data, t.dims);
       if (manifest.decoderKind === 'robust') feeds.robust_features = encoderOutputs!.robust_features;
       const out = await decoder.run(feeds);
       const logits = `${c.name}.low_res_logits`;

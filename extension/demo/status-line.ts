@@ -1,0 +1,74 @@
+/** The status line: engine and backend, model and cache, progress, and each preview's timing. */
+import type { ProgressEvent } from '../../src/cornerstone/worker/protocol.ts';
+import { $, describeError, setMessage, type ViewerState } from './viewer-state.ts';
+
+function formatBytes(n: number): string {
+  return n > 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MB` : `${Math.round(n / 1024)} kB`;
+}
+
+export function wireStatus(state: ViewerState): void {
+  const { session } = state.extension;
+  const engine = $('status-engine');
+  const model = $('status-model');
+  const progress = $('status-progress');
+  const result = $('status-result');
+  const badge = $('engine-badge');
+  let encodedNeighbours = 0;
+  session.client.addEventListener('engine', (e) => {
+    const status = (e as CustomEvent).detail;
+    if (!status) {
+      engine.textContent = 'Engine: loading…';
+      badge.textContent = 'loading engine';
+      badge.className = '';
+      return;
+    }
+    engine.textContent = `Engine: ${status.info.label} · ${status.info.backend}`;
+    badge.textContent =
+      status.info.engine === 'model' ? status.info.label : `${status.info.label} — not RobustMedSAM`;
+    badge.className = status.info.engine;
+    model.textContent = status.model
+      ? `Model: ${status.model.name} ${status.model.version} (cache ${status.model.cache})`
+      : 'Model: none (model-free engine)';
+    encodedNeighbours = 0;
+  });
+  session.onProgress((event: ProgressEvent) => {
+    if (event.stage === 'download') {
+      const pct = event.total ? Math.round((100 * event.loaded) / event.total) : 0;
+      progress.textContent = `Downloading ${event.file}: ${formatBytes(event.loaded)}${event.total ? ` of ${formatBytes(event.total)} (${pct}%)` : ''}`;
+    } else if (event.stage === 'session') {
+      progress.textContent = event.message;
+    } else if (event.state === 'start') {
+      progress.textContent = event.background ? 'Encoding a neighbouring slice…' : 'Encoding this slice…';
+    } else {
+      if (event.background) encodedNeighbours++;
+      progress.textContent = `Encoded (${Math.round(event.ms ?? 0)} ms; ${encodedNeighbours} neighbours ready)`;
+    }
+  });
+  session.addEventListener('preview-shown', (e) => {
+    const t = (e as CustomEvent).detail;
+    const stages = Object.entries(t.workerTimings as Record<string, number>)
+      .map(([k, v]) => `${k} ${Math.round(v)}`)
+      .join(', ');
+    result.textContent = `Preview in ${Math.round(t.previewAt - t.mouseUpAt)} ms (${stages}) — Enter accepts, Esc rejects`;
+    result.dataset.previewCount = String(session.timings.length);
+  });
+  session.controller.addEventListener('accepted', () => {
+    result.textContent = 'Accepted.';
+  });
+  session.controller.addEventListener('rejected', () => {
+    result.textContent = 'Rejected.';
+  });
+  session.controller.addEventListener('propagation', (e) => {
+    const d = (e as CustomEvent).detail;
+    result.textContent =
+      d.state === 'running'
+        ? `Propagating… ${d.slicesDone} slices (at ${d.lastSliceIndex + 1})`
+        : `Propagation ${d.state}: ${d.slicesDone} slices${d.reason ? ` (${d.reason})` : ''}`;
+    result.dataset.propagation = d.state;
+  });
+  session.controller.addEventListener('error', (e) =>
+    setMessage(describeError((e as CustomEvent).detail), true),
+  );
+  session.addEventListener('error', (e) => setMessage(describeError((e as CustomEvent).detail), true));
+  session.client.addEventListener('error', (e) => setMessage(describeError((e as CustomEvent).detail), true));
+}

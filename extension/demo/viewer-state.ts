@@ -1,0 +1,40 @@
+/** The demo viewer's shared state and its message line. */
+import type { Types } from '@cornerstonejs/core';
+import type { Series } from '../../src/dicom/series.ts';
+import type { RobustMedSamExtension } from '../src/index.ts';
+import type { SegmentList } from './segment-list.ts';
+
+export const VIEWPORT_ID = 'robustmedsam-viewport';
+export const TOOL_GROUP_ID = 'robustmedsam-tools';
+export const RENDERING_ENGINE_ID = 'robustmedsam-engine';
+
+export const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+export interface LoadedSeries {
+  name: string;
+  series: Series;
+  /** Cornerstone image ids, in the series' sorted order. */
+  imageIds: string[];
+  files: Array<{ name: string; bytes: ArrayBuffer }>;
+  /** SEG objects among the opened or dropped files (they are shown on the series). */
+  segFiles: Array<{ name: string; bytes: ArrayBuffer }>;
+  segmentationId: string;
+}
+
+export interface ViewerState {
+  loaded: LoadedSeries | null;
+  extension: RobustMedSamExtension;
+  segments: SegmentList;
+  viewport: () => Types.IStackViewport;
+}
+
+export function setMessage(text: string, error = false): void {
+  const el = $('message');
+  el.textContent = text;
+  el.classList.toggle('error', error);
+}
+
+export function describeError(error: unknown): string {
+  const e = error as { message?: string; hint?: string };
+  return [e?.message ?? String(error), e?.hint].filter(Boolean).join(' ');
+}
