@@ -10,7 +10,7 @@ M keeps that symmetry (the 1x1 conv acts per frequency). That halves the work an
   others). Plain MatMul, which every onnxruntime EP runs (WebGPU included) with its fast GEMM.
 - `dft-op` (fourier_filter_dft_op): ONNX `DFT` nodes (opset 17) from custom autograd.Function symbolics.
   onnxruntime's CPU kernel runs them as radix-2 FFTs (O(N log N) instead of O(N^2)), but one transform at
-  a time on one thread: measured slower than the products in onnxruntime-node and no faster in
+  a time on one thread: measured slower than the products' multithreaded GEMM in onnxruntime-node and in
   onnxruntime-web wasm (bench/results/fft-modes.md). WebGPU has no DFT kernel (CPU fallback).
 """
 

@@ -65,6 +65,7 @@ export function wireStatus(state: ViewerState): void {
         ? `Propagating… ${d.slicesDone} slices (at ${d.lastSliceIndex + 1})`
         : `Propagation ${d.state}: ${d.slicesDone} slices${d.reason ? ` (${d.reason})` : ''}`;
     result.dataset.propagation = d.state;
+    result.dataset.propagatedSlices = String(d.slicesDone);
   });
   session.controller.addEventListener('error', (e) =>
     setMessage(describeError((e as CustomEvent).detail), true),

@@ -119,6 +119,8 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
     option: string;
     reference: () => Promise<Segmenter>;
     minDice: number | null;
+    /** Stop the propagation (toolbar Stop) after this many slices instead of letting it finish. */
+    stopPropagationAfter?: number;
   }> = [
     { name: 'classical', option: '', reference: async () => new ClassicalSegmenter(), minDice: 0.85 },
     {
@@ -127,6 +129,8 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
       reference: async () => new ModelSegmenter(await loadModelFolder(TINY)),
       // Random weights: the mask says nothing about the liver, only that the pipeline is faithful.
       minDice: null,
+      // Random-weight masks never vanish: this run checks that Stop cancels a running propagation.
+      stopPropagationAfter: 3,
     },
   ];
 
@@ -211,8 +215,16 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
           await reference.dispose();
         }
 
-        // 5. Propagation, one undo step.
+        // 5. Propagation (or a propagation stopped part-way), one undo step.
         await page.click('[data-testid="tool-Propagate"]');
+        if (engine.stopPropagationAfter) {
+          await page.waitForFunction(
+            (n) => Number(document.getElementById('status-result')?.dataset.propagatedSlices ?? 0) >= n,
+            engine.stopPropagationAfter,
+            { timeout: 300_000 },
+          );
+          await page.click('[data-testid="tool-CancelPropagation"]');
+        }
         await page.waitForFunction(
           () =>
             ['done', 'cancelled', 'failed'].includes(
@@ -221,7 +233,9 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
           null,
           { timeout: 300_000 },
         );
-        expect(await page.getAttribute('[data-testid="status-result"]', 'data-propagation')).toBe('done');
+        expect(await page.getAttribute('[data-testid="status-result"]', 'data-propagation')).toBe(
+          engine.stopPropagationAfter ? 'cancelled' : 'done',
+        );
         await shot('4-propagated');
         const volume = async (label = 1) => {
           const b64 = await page.evaluate(
@@ -239,6 +253,10 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
             v.subarray(z * pixels, (z + 1) * pixels).includes(1),
           ).filter(Boolean).length;
         expect(slicesWith(propagated)).toBeGreaterThan(1);
+        if (engine.stopPropagationAfter) {
+          // Stopped: the slices done so far (plus at most the one running) stay; the rest never ran.
+          expect(slicesWith(propagated)).toBeLessThanOrEqual(1 + engine.stopPropagationAfter + 1);
+        }
         const volumeDice = dice(truth.masks[liver], propagated);
         console.log(
           `${engine.name}: propagated to ${slicesWith(propagated)} slices; 3-D Dice ${volumeDice.toFixed(3)}`,
