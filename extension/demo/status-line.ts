@@ -30,6 +30,7 @@ export function wireStatus(state: ViewerState): void {
       ? `Model: ${status.model.name} ${status.model.version} (cache ${status.model.cache})`
       : 'Model: none (model-free engine)';
     encodedNeighbours = 0;
+    progress.textContent = '';
   });
   session.onProgress((event: ProgressEvent) => {
     if (event.stage === 'download') {

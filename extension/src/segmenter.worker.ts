@@ -25,7 +25,7 @@ const factories: EngineFactories = {
       model = await loadModel(source, factory);
     } catch (error) {
       // Bytes the runtime rejected (sha256, size, graph I/O) must not be served from the cache again.
-      if (error instanceof RobustMedSamError && source.cacheState() === 'hit') await forgetCachedModel(url);
+      if (error instanceof RobustMedSamError) await forgetCachedModel(url);
       throw error;
     }
     const segmenter = new ModelSegmenter(model);

@@ -7,7 +7,8 @@
  * No request may leave the page's origin. Screenshots of each step go to test-artifacts/e2e/.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,8 +36,7 @@ import {
 const SAMPLES = resolve(REPO_ROOT, 'sample-dicom');
 const CT = join(SAMPLES, 'ct-abdomen');
 const CT_TRUTH = join(SAMPLES, 'ct-abdomen-truth.seg.dcm');
-const MODELS = resolve(REPO_ROOT, 'test/fixtures/models');
-const TINY = join(MODELS, 'tiny-robust');
+const TINY = resolve(REPO_ROOT, 'test/fixtures/models/tiny-robust');
 
 const missing = missingTools({
   commands: ['dciodvfy'],
@@ -99,6 +99,7 @@ function errorLines(path: string): string[] {
 
 describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> propagate -> SEG)', () => {
   let server: ViewerServer;
+  let modelsRoot = '';
   let series: Series;
   let truth: { labels: string[]; masks: Uint8Array[] };
 
@@ -107,11 +108,20 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
     series = readSeriesFromDirectory(CT);
     const parsed = parseSegmentation(readFileSync(CT_TRUTH), CT_TRUTH);
     truth = { labels: parsed.segments.map((s) => s.label), masks: masksForSeries(parsed, series).masks };
-    server = await startViewer({ samples: SAMPLES, models: MODELS });
+    // The served models: the tiny fixture, and a copy whose decoder lost a byte (sha256 no longer matches).
+    modelsRoot = mkdtempSync(join(tmpdir(), 'robustmedsam-models-'));
+    cpSync(TINY, join(modelsRoot, 'tiny-robust'), { recursive: true });
+    cpSync(TINY, join(modelsRoot, 'tiny-robust-corrupt'), { recursive: true });
+    const decoder = join(modelsRoot, 'tiny-robust-corrupt', 'decoder.onnx');
+    const bytes = readFileSync(decoder);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(decoder, bytes);
+    server = await startViewer({ samples: SAMPLES, models: modelsRoot });
   }, 300_000);
 
   afterAll(async () => {
     await server?.close();
+    if (modelsRoot) rmSync(modelsRoot, { recursive: true, force: true });
   });
 
   const engines: Array<{
@@ -381,4 +391,36 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
       }
     }, 600_000);
   }
+  it('refuses a corrupt model folder with a clear message, keeps nothing of it cached, and stays usable', async () => {
+    const viewer = await openViewer(server.url);
+    const { page } = viewer;
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        await page.selectOption('[data-testid="engine-select"]', './models/tiny-robust-corrupt/');
+        await page.waitForFunction(
+          () => document.getElementById('message')?.textContent?.includes('sha256'),
+          null,
+          {
+            timeout: 120_000,
+          },
+        );
+        const message = (await page.textContent('[data-testid="message"]')) ?? '';
+        expect(message).toMatch(/decoder.*sha256.*model\.json says/);
+        expect(await page.textContent('#engine-badge')).toBe('no engine');
+        // The rejected bytes were dropped from Cache Storage: the second attempt downloads them again.
+        const cached = await page.evaluate(async () => {
+          const cache = await caches.open('robustmedsam-models-v1');
+          return (await cache.keys()).map((r) => r.url).filter((u) => u.includes('tiny-robust-corrupt'));
+        });
+        expect(cached).toEqual([]);
+        await page.selectOption('[data-testid="engine-select"]', '');
+        await page.waitForFunction(() => document.getElementById('engine-badge')?.className === 'classical');
+      }
+      await screenshot(page, 'corrupt-model');
+      await openSeries(page, 'ct-abdomen');
+      expect(foreignRequests(viewer.requests, new URL(server.url).origin)).toEqual([]);
+    } finally {
+      await viewer.close();
+    }
+  }, 300_000);
 });
