@@ -8,6 +8,7 @@
 import { loadavg } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MouseUpTiming as Timing } from '../extension/src/session.ts';
 import { openSeries, openViewer, startViewer } from '../test/e2e/viewer-harness.ts';
 import { type BenchReport, percentile } from './report.ts';
 import { vitBModelFolder } from './vit-b-model.ts';
@@ -15,15 +16,6 @@ import { vitBModelFolder } from './vit-b-model.ts';
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BOXES = Number(process.env.ROBUSTMEDSAM_BENCH_BOXES ?? 12);
 const WARM_UP = 2;
-
-interface Timing {
-  mouseUpAt: number;
-  requestedAt: number;
-  repliedAt: number;
-  writtenAt: number;
-  previewAt: number;
-  workerTimings: Record<string, number>;
-}
 
 type BenchWindow = {
   __viewer: { timings(): Timing[]; imageToClient(x: number, y: number): [number, number] };

@@ -146,33 +146,42 @@ export function bytesModelSource(
   };
 }
 
+/**
+ * Fetches one file of a model folder, turning network failures and HTTP errors into ModelErrors that
+ * say which file is missing. Shared by every HTTP model source (plain here, cached in the viewer).
+ */
+export async function fetchModelFile(
+  url: string,
+  file: string,
+  fetchFn: typeof fetch = globalThis.fetch,
+): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetchFn(url);
+  } catch (error) {
+    throw new ModelError(
+      'model-unreachable',
+      `Cannot fetch ${url}: ${String(error)}.`,
+      'Check the model URL.',
+      {
+        cause: error,
+      },
+    );
+  }
+  if (!response.ok) {
+    throw new ModelError(
+      file === MANIFEST_FILE ? 'manifest-missing' : 'graph-missing',
+      `Cannot fetch ${url}: HTTP ${response.status}.`,
+      'Check that the model folder (model.json and its graphs) is served at that URL.',
+    );
+  }
+  return response;
+}
+
 /** A model folder served over HTTP (baseUrl is the folder's URL; files are fetched beside it). */
 export function fetchModelSource(baseUrl: string, fetchFn: typeof fetch = globalThis.fetch): ModelSource {
   const location = baseUrl.replace(/\/+$/, '');
-  const get = async (file: string): Promise<Response> => {
-    const url = `${location}/${file}`;
-    let response: Response;
-    try {
-      response = await fetchFn(url);
-    } catch (error) {
-      throw new ModelError(
-        'model-unreachable',
-        `Cannot fetch ${url}: ${String(error)}.`,
-        'Check the model URL.',
-        {
-          cause: error,
-        },
-      );
-    }
-    if (!response.ok) {
-      throw new ModelError(
-        file === MANIFEST_FILE ? 'manifest-missing' : 'graph-missing',
-        `Cannot fetch ${url}: HTTP ${response.status}.`,
-        'Check that the model folder is served at that URL with all its files.',
-      );
-    }
-    return response;
-  };
+  const get = (file: string): Promise<Response> => fetchModelFile(`${location}/${file}`, file, fetchFn);
   return {
     location,
     readText: async (file) => (await get(file)).text(),

@@ -5,9 +5,8 @@
  * runtime then checks the bytes against that sha256 itself, and `forgetCachedModel` drops entries it
  * rejected.
  */
-import { ModelError } from '../../errors.ts';
 import type { ModelManifest } from '../../model/manifest.ts';
-import { MANIFEST_FILE, type ModelSource } from '../../model/model-loader.ts';
+import { fetchModelFile, MANIFEST_FILE, type ModelSource } from '../../model/model-loader.ts';
 import type { ProgressEvent } from './protocol.ts';
 
 const CACHE_NAME = 'robustmedsam-models-v1';
@@ -26,30 +25,6 @@ async function openCache(): Promise<Cache | null> {
     // Cache Storage is unavailable in some contexts (opaque origins, some private modes).
     return null;
   }
-}
-
-async function fetchOrThrow(url: string, file: string): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new ModelError(
-      'model-unreachable',
-      `Cannot fetch ${url}: ${String(error)}.`,
-      'Check the model URL.',
-      {
-        cause: error,
-      },
-    );
-  }
-  if (!response.ok) {
-    throw new ModelError(
-      file === MANIFEST_FILE ? 'manifest-missing' : 'graph-missing',
-      `Cannot fetch ${url}: HTTP ${response.status}.`,
-      'Check that the model folder (model.json and its graphs) is served at the configured model URL.',
-    );
-  }
-  return response;
 }
 
 async function readWithProgress(
@@ -104,7 +79,7 @@ export function cachedModelSource(url: string, progress: (event: ProgressEvent) 
   return {
     location: base.replace(/\/$/, ''),
     async readText(file) {
-      const text = await (await fetchOrThrow(new URL(file, base).href, file)).text();
+      const text = await (await fetchModelFile(new URL(file, base).href, file)).text();
       if (file === MANIFEST_FILE) {
         try {
           manifest = JSON.parse(text) as ModelManifest;
@@ -126,7 +101,7 @@ export function cachedModelSource(url: string, progress: (event: ProgressEvent) 
         return bytes;
       }
       anyDownloaded = true;
-      const bytes = await readWithProgress(await fetchOrThrow(fileUrl, file), file, sizeOf(file), progress);
+      const bytes = await readWithProgress(await fetchModelFile(fileUrl, file), file, sizeOf(file), progress);
       if (cache && sha) {
         const headers = { 'content-type': 'application/octet-stream', [SHA_HEADER]: sha };
         await cache.put(fileUrl, new Response(bytes.slice().buffer, { headers })).catch(() => undefined);
