@@ -11,6 +11,7 @@ import { Segmentation, type SegmentationOptions, segmentFromOrgan } from '../../
 import { readSeries } from '../../src/dicom/series.ts';
 import { DicomError } from '../../src/errors.ts';
 import { REPO_ROOT } from '../helpers/tools.ts';
+import { dicomError } from './dicom-error.ts';
 import { testMasks, testSegments } from './seg-fixtures.ts';
 import { asFiles, smallCtSpec } from './synthetic.ts';
 
@@ -18,16 +19,6 @@ import { asFiles, smallCtSpec } from './synthetic.ts';
 const series = readSeries(asFiles(smallCtSpec({}, 5, 7, 9)));
 const masks = testMasks(5, 7, 9);
 const options = (): SegmentationOptions => ({ source: series, segments: testSegments(), masks });
-
-function dicomError(run: () => unknown): DicomError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DicomError);
-    return error as DicomError;
-  }
-  throw new Error('expected a DicomError, got none');
-}
 
 /** A written SEG, changed through its naturalised dataset, written again. */
 function alteredSeg(
