@@ -38,6 +38,19 @@ describe('onnxruntime-web backend choice', () => {
     expect((await chooseWebBackend({ webgpu: false }, page({ gpu }))).executionProvider).toBe('wasm');
   });
 
+  it('a software (fallback) WebGPU adapter is passed over for wasm, and the status says why', async () => {
+    const software = { requestAdapter: async () => ({ info: { isFallbackAdapter: true } }) };
+    const choice = await chooseWebBackend({}, page({ gpu: software, crossOriginIsolated: true }));
+    expect(choice.executionProvider).toBe('wasm');
+    expect(choice.description).toBe(
+      'onnxruntime-web wasm (4 threads: WebGPU adapter is a software fallback)',
+    );
+    const legacy = { requestAdapter: async () => ({ isFallbackAdapter: true }) };
+    expect((await chooseWebBackend({}, page({ gpu: legacy }))).description).toBe(
+      'onnxruntime-web wasm (1 thread: page not cross-origin isolated, WebGPU adapter is a software fallback)',
+    );
+  });
+
   it('in Node (onnxruntime-web wasm bundle) threads are possible without isolation', async () => {
     const choice = await chooseWebBackend({ numThreads: 2 }, page({ isNode: true, hardwareConcurrency: 2 }));
     expect(choice.description).toBe('onnxruntime-web wasm (2 threads)');
