@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { InputError } from '../errors.ts';
 import { writeFileAtomic } from './files.ts';
 
@@ -26,14 +26,38 @@ export function checkOutputFile(path: string, flag: string): void {
   }
 }
 
-/** `path` must be a folder to create or fill, not an existing file. */
-export function checkOutputFolder(path: string, flag: string): void {
-  if (kind(path) === 'file') {
+/**
+ * `path` must be a folder to create or fill, not an existing file. With `mustBeEmpty` (a written DICOM
+ * series: files mixed into another series would read as one corrupt series) it must also hold nothing.
+ */
+export function checkOutputFolder(path: string, flag: string, options: { mustBeEmpty?: boolean } = {}): void {
+  const found = kind(path);
+  if (found === 'file') {
     throw new InputError(
       'output-is-file',
       `${flag} ${path} is a file; it must name a folder for the results.`,
     );
   }
+  if (options.mustBeEmpty && found === 'folder' && readdirSync(path).length > 0) {
+    throw new InputError(
+      'output-folder-not-empty',
+      `The output folder ${path} already holds files.`,
+      `Pass a new or empty folder as ${flag}.`,
+    );
+  }
+}
+
+/** A file-system failure while writing an output, reported as the user's output path being unusable. */
+export function outputUnwritable(path: string, flag: string, error: unknown): InputError {
+  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new InputError(
+    'output-unwritable',
+    `Cannot write ${path} (${flag}): ${code}.`,
+    'Choose a location you can write to.',
+    {
+      cause: error,
+    },
+  );
 }
 
 /** writeFileAtomic, with a failure to write reported as the user's output path being unusable. */
@@ -41,12 +65,6 @@ export function writeOutput(path: string, data: Uint8Array | string, flag: strin
   try {
     writeFileAtomic(path, data);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new InputError(
-      'output-unwritable',
-      `Cannot write ${path} (${flag}): ${code}.`,
-      'Choose a location you can write to.',
-      { cause: error },
-    );
+    throw outputUnwritable(path, flag, error);
   }
 }

@@ -41,7 +41,8 @@ export function readSeriesFromDirectory(dir: string): Series {
   const files = names
     .filter((n) => !n.startsWith('.') && basename(n).toUpperCase() !== 'DICOMDIR')
     .map((n) => join(dir, n))
-    .filter((p) => statSync(p).isFile());
+    // A broken link or a file that vanished is not a slice: leave it out like any non-file entry.
+    .filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile() === true);
   if (files.length === 0) {
     throw new DicomError(
       'empty-series',

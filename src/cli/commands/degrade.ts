@@ -1,9 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { deriveSeries, writeImageSeries } from '../../dicom/image-series-writer.ts';
 import { readSeriesFromDirectory } from '../../dicom/series-node.ts';
-import { InputError } from '../../errors.ts';
 import {
   checkSeed,
   checkSeverity,
@@ -14,6 +13,7 @@ import {
 import { degradeSlice } from '../../robustness/degrade-slice.ts';
 import { writeFileAtomic } from '../files.ts';
 import { parseInteger, parseWindow } from '../options.ts';
+import { checkOutputFolder, outputUnwritable } from '../output-paths.ts';
 
 interface DegradeOptions {
   series: string;
@@ -24,26 +24,12 @@ interface DegradeOptions {
   out: string;
 }
 
-/**
- * Refuses an output folder that already holds files (a degraded series mixed into another series
- * would be read as one corrupt series).
- */
-function checkOutputFolder(out: string): void {
-  if (existsSync(out) && readdirSync(out).length > 0) {
-    throw new InputError(
-      'output-folder-not-empty',
-      `The output folder ${out} already holds files.`,
-      'Pass a new or empty folder for the degraded series.',
-    );
-  }
-}
-
 export async function runDegrade(options: DegradeOptions): Promise<void> {
   const definition = corruption(options.corruption);
   const severity = checkSeverity(parseInteger(options.severity, '--severity'));
   const seed = checkSeed(parseInteger(options.seed, '--seed'));
   const window = options.window === undefined ? undefined : parseWindow(options.window);
-  checkOutputFolder(options.out);
+  checkOutputFolder(options.out, '--out', { mustBeEmpty: true });
 
   const series = readSeriesFromDirectory(options.series);
   for (const warning of series.warnings) process.stderr.write(`robustmedsam: warning: ${warning}\n`);
@@ -85,8 +71,8 @@ export async function runDegrade(options: DegradeOptions): Promise<void> {
 
   // Written into a side folder and renamed into place, so an interruption never leaves half a series.
   const partial = `${options.out.replace(/\/+$/, '')}.partial-${process.pid}`;
-  rmSync(partial, { recursive: true, force: true });
   try {
+    rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial, { recursive: true });
     const digits = String(instances.length).length;
     for (const instance of instances) {
@@ -98,8 +84,12 @@ export async function runDegrade(options: DegradeOptions): Promise<void> {
     if (existsSync(options.out)) rmdirSync(options.out); // empty, checked above (rmdir refuses otherwise)
     renameSync(partial, options.out);
   } catch (error) {
-    rmSync(partial, { recursive: true, force: true });
-    throw error;
+    try {
+      rmSync(partial, { recursive: true, force: true });
+    } catch {
+      // Nothing was created where the folder could not be made; the original error is the one to report.
+    }
+    throw outputUnwritable(options.out, '--out', error);
   }
   const summary = {
     corruption: definition.name,

@@ -38,6 +38,7 @@ import {
 import { openSegmenter } from '../engine.ts';
 import { writeFileAtomic } from '../files.ts';
 import { parseInteger, parseList, parseSeverities, parseWindow } from '../options.ts';
+import { checkOutputFolder, outputUnwritable } from '../output-paths.ts';
 import { corruptionHelp } from './degrade.ts';
 import { checkRunIdentity, ResultsFile } from './robustness-store.ts';
 
@@ -113,6 +114,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
       'Give at least one --model DIR.',
     );
   }
+  checkOutputFolder(options.out, '--out');
 
   const series = readSeriesFromDirectory(options.series);
   for (const warning of series.warnings) process.stderr.write(`robustmedsam: warning: ${warning}\n`);
@@ -175,7 +177,11 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
     engines.push({ id, label, segmenter });
   }
 
-  mkdirSync(options.out, { recursive: true });
+  try {
+    mkdirSync(options.out, { recursive: true });
+  } catch (error) {
+    throw outputUnwritable(options.out, '--out', error);
+  }
   checkRunIdentity(join(options.out, 'run.json'), {
     seriesInstanceUID: series.seriesInstanceUID,
     seriesPixels: fingerprint(series.slices.map((s) => s.values)),
