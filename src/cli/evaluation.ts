@@ -1,7 +1,7 @@
 import type { SliceImage } from '../dicom/slice-image.ts';
 import type { Segmenter, Window } from '../model/segmenter.ts';
 import { boxAroundMask } from '../robustness/benchmark.ts';
-import { dice } from '../robustness/metrics.ts';
+import { dice, median } from '../robustness/metrics.ts';
 
 /**
  * The evaluate command's loop, without files or terminals: for every chosen slice and every truth
@@ -79,13 +79,6 @@ export async function evaluate(
     }
   }
   return records;
-}
-
-/** The median of a non-empty list (mean of the middle two for even counts). */
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;

@@ -178,13 +178,18 @@ function directedSurfaceDistances(from: number[], to: number[], grid: MaskGrid):
 }
 
 /** p-th percentile (0-100) by linear interpolation between order statistics, as numpy's default. */
-export function percentile(values: Float64Array, p: number): number {
+export function percentile(values: ArrayLike<number>, p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = Float64Array.from(values).sort();
   const position = (p / 100) * (sorted.length - 1);
   const below = Math.floor(position);
   const above = Math.min(sorted.length - 1, below + 1);
   return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
+}
+
+/** The median (mean of the middle two for an even count; NaN for none): Dice summaries everywhere. */
+export function median(values: ArrayLike<number>): number {
+  return percentile(values, 50);
 }
 
 /** 95% Hausdorff distance in mm (see the module comment for the empty cases). */

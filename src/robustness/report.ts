@@ -1,4 +1,5 @@
 import { CLEAN, type ResultRecord } from './benchmark.ts';
+import { median } from './metrics.ts';
 
 /**
  * Turning benchmark records into what a reader looks at: summary rows, CSV, a Dice-against-severity
@@ -27,13 +28,6 @@ export interface EngineSummary {
   degradedMeanDice: number;
   /** Mean Dice over the degraded records at severity 3, the paper's setting (NaN if not run). */
   paperSettingMeanDice: number;
-}
-
-function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 const mean = (values: number[]) =>

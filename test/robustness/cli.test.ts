@@ -214,6 +214,36 @@ describe('robustmedsam degrade', () => {
     expect(again.status).toBe(3);
     expect(again.stderr).toMatch(/already holds files/);
     expect(readdirSync(busy)).toEqual(before);
+    // An --out that is a file, or lies under a file, is the user's to fix: exit 3, not a crash.
+    const aFile = join(work, 'a-file');
+    writeFileSync(aFile, 'not a folder');
+    const args = [
+      '--series',
+      study.seriesDir,
+      '--corruption',
+      'brightness',
+      '--severity',
+      '1',
+      '--seed',
+      '1',
+    ];
+    for (const target of [aFile, join(aFile, 'below')]) {
+      const r = await cli(['degrade', ...args, '--out', target]);
+      expect(r.status, target).toBe(3);
+      expect(r.stderr).toMatch(/is a file|Cannot write/);
+    }
+    const bench = await cli([
+      'robustness',
+      '--series',
+      study.seriesDir,
+      '--truth',
+      study.truthPath,
+      '--out',
+      aFile,
+    ]);
+    expect(bench.status).toBe(3);
+    expect(bench.stderr).toMatch(/is a file/);
+    expect(readFileSync(aFile, 'utf8')).toBe('not a folder');
   });
 });
 
