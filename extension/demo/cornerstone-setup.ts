@@ -122,7 +122,19 @@ export async function loadSeriesFiles(
   const byName = new Map(files.map((f) => [f.name, f]));
   const sliceSources = new Set(series.slices.map((s) => s.source));
   const segFiles = files.filter((f) => !sliceSources.has(f.name) && isSeg(f));
-  const imageIds = series.slices.map((s) => wadouri.fileManager.add(new Blob([byName.get(s.source)!.bytes])));
+  // One registration per file; the frames of an enhanced multi-frame file are addressed as
+  // `?frame=N` (1-based in dicom-image-loader), else every slice would show the file's first frame.
+  const fileIds = new Map<string, string>();
+  const framesIn = new Map<string, number>();
+  for (const s of series.slices) framesIn.set(s.source, (framesIn.get(s.source) ?? 0) + 1);
+  const imageIds = series.slices.map((s) => {
+    let id = fileIds.get(s.source);
+    if (!id) {
+      id = wadouri.fileManager.add(new Blob([byName.get(s.source)!.bytes]));
+      fileIds.set(s.source, id);
+    }
+    return framesIn.get(s.source)! > 1 ? `${id}?frame=${s.frame + 1}` : id;
+  });
   await Promise.all(imageIds.map((id) => imageLoader.loadAndCacheImage(id)));
 
   if (state.loaded) segmentation.removeSegmentation(state.loaded.segmentationId);

@@ -4,8 +4,9 @@
  * bundled samples (served by the viewer itself) or from files the user opens or drops. Nothing is
  * configured through the page's URL.
  */
-import { cache, utilities as csUtilities, type Types } from '@cornerstonejs/core';
+import { cache, type Types } from '@cornerstonejs/core';
 import { segmentation } from '@cornerstonejs/tools';
+import { pixelToWorld } from '../../src/cornerstone/image-plane.ts';
 import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-bridge.ts';
 import { DEFAULT_CUSTOMIZATIONS } from '../src/customizations.ts';
 import { createRobustMedSamExtension } from '../src/index.ts';
@@ -277,8 +278,8 @@ async function main(): Promise<void> {
     lastPreview: () => lastPreview,
     /** Page (client) coordinates of image pixel (x = column, y = row) on the slice shown. */
     imageToClient(x: number, y: number): [number, number] {
-      const world = csUtilities.imageToWorldCoords(viewport.getCurrentImageId(), [x, y]);
-      const [cx, cy] = viewport.worldToCanvas(world!);
+      const world = pixelToWorld(viewport.getCurrentImageId(), x, y);
+      const [cx, cy] = viewport.worldToCanvas(world);
       const rect = viewport.canvas.getBoundingClientRect();
       return [rect.left + cx, rect.top + cy];
     },

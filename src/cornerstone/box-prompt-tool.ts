@@ -5,7 +5,7 @@
  * Esc in the demo, the matching commands in OHIF) keep or drop it. Modelled on Cornerstone's own
  * RectangleScissorsTool: a LabelmapBaseTool, `static toolName`, SVG box while drawing.
  */
-import { utilities as csUtilities, getEnabledElement, type Types } from '@cornerstonejs/core';
+import { getEnabledElement, type Types } from '@cornerstonejs/core';
 import {
   drawing,
   Enums,
@@ -15,6 +15,7 @@ import {
   utilities,
 } from '@cornerstonejs/tools';
 import type { BoxPromptController, PixelBox } from './box-prompt-controller.ts';
+import { worldToPixel } from './image-plane.ts';
 
 const { Events } = Enums;
 type PublicToolProps = ConstructorParameters<typeof LabelmapBaseTool>[0];
@@ -124,19 +125,14 @@ export class BoxPromptSegmentationTool extends LabelmapBaseTool {
     evt.preventDefault?.();
   };
 
-  /** Pixel box on the image shown, from two world corners in any order. */
-  private pixelBox(
-    imageId: string,
-    a: Types.Point3,
-    b: Types.Point3,
-    rows: number,
-    columns: number,
-  ): PixelBox {
-    const [ax, ay] = csUtilities.worldToImageCoords(imageId, a) ?? [0, 0];
-    const [bx, by] = csUtilities.worldToImageCoords(imageId, b) ?? [0, 0];
-    const clampX = (v: number) => Math.min(columns - 1, Math.max(0, v));
-    const clampY = (v: number) => Math.min(rows - 1, Math.max(0, v));
-    return { x0: clampX(ax), y0: clampY(ay), x1: clampX(bx), y1: clampY(by) };
+  /**
+   * Pixel box on the image shown, from two world corners in any order. Not clamped here: the engines'
+   * `normaliseBox` clamps to the image and rejects a box wholly outside it with a typed error.
+   */
+  private pixelBox(imageId: string, a: Types.Point3, b: Types.Point3): PixelBox {
+    const [x0, y0] = worldToPixel(imageId, a);
+    const [x1, y1] = worldToPixel(imageId, b);
+    return { x0, y0, x1, y1 };
   }
 
   private async segmentBox(
@@ -156,8 +152,7 @@ export class BoxPromptSegmentationTool extends LabelmapBaseTool {
     if (!imageId) {
       throw new Error('Draw the box on a slice in its acquisition plane (no source image under this view).');
     }
-    const slice = await controller.sliceFor(imageId);
-    const box = this.pixelBox(imageId, start, end, slice.rows, slice.columns);
+    const box = this.pixelBox(imageId, start, end);
     this.shown = { viewportId: viewport.id, imageId, corners: [start, end], state: 'segmenting' };
     utilities.triggerAnnotationRenderForViewportIds([viewport.id]);
     this.toolConfig.onMouseUp?.(mouseUpAt);

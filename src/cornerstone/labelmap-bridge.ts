@@ -4,7 +4,7 @@
  * undo memos that restore whole slices. Writes are bulk copies of arrays the worker composed.
  */
 import { cache, utilities as csUtilities, type Types } from '@cornerstonejs/core';
-import { segmentation, Enums as ToolsEnums } from '@cornerstonejs/tools';
+import { segmentation, Enums as ToolsEnums, utilities as toolsUtilities } from '@cornerstonejs/tools';
 import { InputError } from '../errors.ts';
 import type { LabelmapArray } from './labelmap-compose.ts';
 
@@ -113,8 +113,20 @@ export function writeLabelmapSlice(labelmapImageId: string, values: ArrayLike<nu
   data.set(values);
 }
 
-/** Tells Cornerstone (renderers, listeners, SEG export state) which slices changed. */
+/**
+ * Tells Cornerstone (renderers, listeners, SEG export state) which slices changed, so that the change
+ * costs one viewport render.
+ *
+ * Cornerstone answers a data-modified event twice: its stack labelmap listener copies the slice into the
+ * labelmap actor and asks the rendering engine for a render next frame, and the segmentation rendering
+ * engine asks for its own pass next frame, which ends in another viewport render. Animation frames run
+ * in request order, so when the viewport render comes first the segmentation pass's render misses it
+ * and costs a second frame (a full WebGL render, ~100 ms on software GL). Asking for the segmentation
+ * pass first lets its render join the pending viewport render: one render, after which Cornerstone
+ * reports SEGMENTATION_RENDERED.
+ */
 export function announce(segmentationId: string, sliceIndices: number[], segmentIndex?: number): void {
+  toolsUtilities.segmentation.triggerSegmentationRenderBySegmentationId(segmentationId);
   segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(
     segmentationId,
     sliceIndices,
