@@ -1,6 +1,6 @@
 import type { SliceImage } from '../dicom/slice-image.ts';
+import { boxAroundMask } from '../model/mask-box.ts';
 import type { Segmenter, Window } from '../model/segmenter.ts';
-import { boxAroundMask } from '../robustness/benchmark.ts';
 import { dice, median } from '../robustness/metrics.ts';
 
 /**

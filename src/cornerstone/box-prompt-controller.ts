@@ -7,6 +7,7 @@ import { cache, imageLoader, type Types } from '@cornerstonejs/core';
 import { segmentation } from '@cornerstonejs/tools';
 import type { SliceImage } from '../dicom/slice-image.ts';
 import { InputError } from '../errors.ts';
+import { grownBox, type MaskBox } from '../model/mask-box.ts';
 import type { Window } from '../model/segmenter.ts';
 import {
   announce,
@@ -19,7 +20,7 @@ import {
   type SliceChange,
   writeLabelmapSlice,
 } from './labelmap-bridge.ts';
-import { grownBox, type LabelmapArray, type MaskBox } from './labelmap-compose.ts';
+import type { LabelmapArray } from './labelmap-compose.ts';
 import type { SegmenterClient } from './segmenter-client.ts';
 import { sliceImageFromCornerstone } from './slice-from-image.ts';
 

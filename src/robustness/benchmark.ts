@@ -1,4 +1,5 @@
 import type { SliceImage } from '../dicom/slice-image.ts';
+import { boxAroundMask } from '../model/mask-box.ts';
 import type { Segmenter, Window } from '../model/segmenter.ts';
 import { resolveWindow } from '../model/window.ts';
 import type { CorruptionName, CorruptionParameters, ModalityContext, Severity } from './catalogue.ts';
@@ -79,30 +80,6 @@ export function resultKey(
   r: Pick<ResultRecord, 'engine' | 'corruption' | 'severity' | 'slice' | 'structure'>,
 ): string {
   return `${r.engine}|${r.corruption}|${r.severity}|${r.slice}|${r.structure}`;
-}
-
-/** Tight bounding box of a mask grown by `margin` and clamped to the slice; undefined when empty. */
-export function boxAroundMask(mask: Uint8Array, rows: number, columns: number, margin: number) {
-  let x0 = columns;
-  let y0 = rows;
-  let x1 = -1;
-  let y1 = -1;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < columns; c++) {
-      if (mask[r * columns + c] === 0) continue;
-      if (c < x0) x0 = c;
-      if (c > x1) x1 = c;
-      if (r < y0) y0 = r;
-      if (r > y1) y1 = r;
-    }
-  }
-  if (x1 < 0) return undefined;
-  return {
-    x0: Math.max(0, x0 - margin),
-    y0: Math.max(0, y0 - margin),
-    x1: Math.min(columns - 1, x1 + margin),
-    y1: Math.min(rows - 1, y1 + margin),
-  };
 }
 
 export interface Condition {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
 import { InputError } from '../../src/errors.ts';
-import { boxAroundMask } from '../../src/robustness/benchmark.ts';
+import { boxAroundMask } from '../../src/model/mask-box.ts';
 import { dice } from '../../src/robustness/metrics.ts';
 import { loadPhantom, sliceTruth } from './phantom-truth.ts';
 

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  composeMaskIntoLabelmap,
-  grownBox,
-  maskBoundingBox,
-} from '../../src/cornerstone/labelmap-compose.ts';
+import { composeMaskIntoLabelmap } from '../../src/cornerstone/labelmap-compose.ts';
+import { grownBox, maskBoundingBox } from '../../src/model/mask-box.ts';
 
 describe('composeMaskIntoLabelmap', () => {
   const before = Uint8Array.from([0, 1, 2, 3, 0, 2]);

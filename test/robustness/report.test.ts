@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boxAroundMask, CLEAN, type ResultRecord } from '../../src/robustness/benchmark.ts';
+import { boxAroundMask } from '../../src/model/mask-box.ts';
+import { CLEAN, type ResultRecord } from '../../src/robustness/benchmark.ts';
 import { diceChartSvg, engineSummaries, recordsToCsv, summarise } from '../../src/robustness/report.ts';
 
 describe('boxes from the truth', () => {

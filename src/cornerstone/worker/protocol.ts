@@ -4,8 +4,9 @@
  * send `progress` events in between. Arrays travel as transferables where they are not needed again.
  */
 import type { SliceImage } from '../../dicom/slice-image.ts';
+import type { MaskBox } from '../../model/mask-box.ts';
 import type { Prompt, SegmenterInfo, Window } from '../../model/segmenter.ts';
-import type { ComposeRequest, LabelmapArray, MaskBox } from '../labelmap-compose.ts';
+import type { ComposeRequest, LabelmapArray } from '../labelmap-compose.ts';
 
 /** Which engine the worker runs. */
 export type EngineChoice =

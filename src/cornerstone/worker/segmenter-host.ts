@@ -4,8 +4,9 @@
  * neighbouring slices. Cornerstone-free: only messages, the Segmenter interface and the compose step.
  */
 import { RobustMedSamError } from '../../errors.ts';
+import { maskBoundingBox } from '../../model/mask-box.ts';
 import type { Segmenter } from '../../model/segmenter.ts';
-import { composeMaskIntoLabelmap, maskBoundingBox } from '../labelmap-compose.ts';
+import { composeMaskIntoLabelmap } from '../labelmap-compose.ts';
 import type {
   EngineChoice,
   EngineStatus,
