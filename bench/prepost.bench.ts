@@ -5,36 +5,16 @@
  */
 
 import { loadavg } from 'node:os';
-import type { SliceImage } from '../src/dicom/slice-image.ts';
 import { contractFor } from '../src/model/contract.ts';
 import type { ContractName } from '../src/model/manifest.ts';
 import { buildDecoderPrompt } from '../src/model/prompts.ts';
 import { resolveWindow, windowTo8Bit } from '../src/model/window.ts';
 import { type BenchReport, percentile } from './report.ts';
+import { syntheticCtSlice } from './synthetic-slice.ts';
 
 const SIDE = 512;
 const BOX_RUNS = 200;
 const SLICE_RUNS = 20;
-
-function syntheticSlice(): SliceImage {
-  const values = new Float32Array(SIDE * SIDE);
-  for (let y = 0; y < SIDE; y++) {
-    for (let x = 0; x < SIDE; x++) {
-      const r = Math.hypot(x - 256, y - 256);
-      values[y * SIDE + x] = r < 200 ? 40 + 30 * Math.sin(x / 9) * Math.cos(y / 13) : -1000;
-    }
-  }
-  return {
-    rows: SIDE,
-    columns: SIDE,
-    values,
-    modality: 'CT',
-    photometric: 'MONOCHROME2',
-    sopInstanceUID: '1.2.3',
-    frame: 0,
-    pixelSpacing: [0.8, 0.8],
-  };
-}
 
 /** Logits shaped like a decoder's: a blob around the box, negative elsewhere. */
 function syntheticLogits(): Float32Array {
@@ -57,7 +37,7 @@ function time(runs: number, fn: () => void): number[] {
 
 export default async function (): Promise<BenchReport> {
   const loadBefore = loadavg()[0];
-  const slice = syntheticSlice();
+  const slice = syntheticCtSlice('1.2.3');
   const logits = syntheticLogits();
   const rows: BenchReport['rows'] = [];
   for (const name of ['sam', 'medsam'] as ContractName[]) {

@@ -6,35 +6,14 @@
  */
 
 import { loadavg } from 'node:os';
-import type { SliceImage } from '../src/dicom/slice-image.ts';
 import { loadModelFolder } from '../src/model/model-folder-node.ts';
 import { ModelSegmenter } from '../src/model/model-segmenter.ts';
 import type { ModelSession } from '../src/model/session.ts';
 import { type BenchReport, percentile } from './report.ts';
+import { syntheticCtSlice } from './synthetic-slice.ts';
 import { vitBModelFolder } from './vit-b-model.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-
-function ctSlice(uid: string): SliceImage {
-  const side = 512;
-  const values = new Float32Array(side * side);
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < side; x++) {
-      const r = Math.hypot(x - 256, y - 256);
-      values[y * side + x] = r < 200 ? 40 + 60 * Math.sin(x / 11) * Math.cos(y / 7) : -1000;
-    }
-  }
-  return {
-    rows: side,
-    columns: side,
-    values,
-    modality: 'CT',
-    photometric: 'MONOCHROME2',
-    sopInstanceUID: uid,
-    frame: 0,
-    pixelSpacing: [0.8, 0.8],
-  };
-}
 
 /** Times the session's own run calls, so that the rest of encode() is the overhead. */
 function timed(session: ModelSession, sink: number[]): ModelSession {
@@ -55,12 +34,12 @@ export default async function (): Promise<BenchReport> {
   const model = await loadModelFolder(folder);
   const encoderTimes: number[] = [];
   const segmenter = new ModelSegmenter({ ...model, encoder: timed(model.encoder, encoderTimes) });
-  await segmenter.encode(ctSlice('warm-up')); // first run: onnxruntime allocations and JIT
+  await segmenter.encode(syntheticCtSlice('warm-up')); // first run: onnxruntime allocations and JIT
   encoderTimes.length = 0;
   const totals: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t = performance.now();
-    await segmenter.encode(ctSlice(`bench.${i}`));
+    await segmenter.encode(syntheticCtSlice(`bench.${i}`));
     totals.push(performance.now() - t);
   }
   await segmenter.dispose();
