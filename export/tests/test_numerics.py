@@ -35,16 +35,26 @@ def test_dft_rewrite_equals_torch_fft(form):
         assert (rewritten - reference).abs().max().item() <= 1e-5 * max(1.0, scale), size
 
 
-def test_dft_plan_forward_and_inverse_match_fft():
-    for size in (64, 256):
-        x = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(size))
-        plan = DftPlan(size, size)
-        re, im = plan.forward_half(x)
-        spectrum = torch.fft.fft2(x.double())[..., : size // 2 + 1]
-        scale = spectrum.abs().max().item()
-        assert (re - spectrum.real).abs().max().item() < 2e-6 * scale
-        assert (im - spectrum.imag).abs().max().item() < 2e-6 * scale
-        assert (plan.inverse_real(re, im) - x).abs().max().item() < 1e-5
+@pytest.mark.parametrize("h, w", [(64, 64), (256, 256), (8, 12), (6, 4)])
+def test_dft_plan_forward_and_inverse_match_fft(h, w):
+    x = torch.randn(2, 3, h, w, generator=torch.Generator().manual_seed(h * w))
+    plan = DftPlan(h, w)
+    re, im = plan.forward(x)
+    assert re.shape[-2:] == (h + 2, w // 2 + 1)
+    spectrum = torch.fft.fft2(x.double())[..., : w // 2 + 1]
+    scale = spectrum.abs().max().item()
+    assert (plan.natural_order(re) - spectrum.real).abs().max().item() < 2e-6 * scale
+    assert (plan.natural_order(im) - spectrum.imag).abs().max().item() < 2e-6 * scale
+    # The bottom block's rows 0 and H/2 repeat the top block's exactly, so the inverse's folding counts
+    # them the same way.
+    top, bottom = re[..., : h // 2 + 1, :], re[..., h // 2 + 1 :, :]
+    assert torch.equal(top[..., [0, -1], :], bottom[..., [0, -1], :])
+    assert (plan.inverse_real(re, im) - x).abs().max().item() < 1e-5
+
+
+def test_dft_plan_refuses_odd_sizes():
+    with pytest.raises(ValueError, match="even"):
+        DftPlan(7, 8)
 
 
 def test_per_image_batchnorm_matches_torch_train_mode_and_differs_from_running():
