@@ -1,10 +1,11 @@
 /**
  * "Export SEG" and "Load SEG" in the demo: the SEG is written from the displayed series and the
  * segment list, offered as a download; a SEG is loaded from a file the user picks (or drops) onto the
- * displayed series, and its segments join the list.
+ * displayed series, and its segments join the list. The voxel work of both runs in the session's
+ * segmenter worker.
  */
 import { exportSegmentation, loadSegmentation } from '../../src/cornerstone/seg-io.ts';
-import type { SegHost } from '../src/index.ts';
+import type { RobustMedSamSession, SegHost } from '../src/index.ts';
 import type { ViewerState } from './viewer-state.ts';
 
 export function createSegHost(
@@ -16,9 +17,9 @@ export function createSegHost(
     return state.loaded;
   };
 
-  const load = (bytes: Uint8Array, name: string) => {
+  const load = async (session: RobustMedSamSession, bytes: Uint8Array, name: string) => {
     const loaded = requireSeries();
-    const result = loadSegmentation({
+    const result = await loadSegmentation(session.client, {
       bytes,
       name,
       segmentationId: loaded.segmentationId,
@@ -56,7 +57,7 @@ export function createSegHost(
     async exportSeg(session, mode) {
       const loaded = requireSeries();
       const engine = session.client.status?.info;
-      const { bytes, segmentsWritten } = exportSegmentation({
+      const { bytes, segmentsWritten } = await exportSegmentation(session.client, {
         segmentationId: loaded.segmentationId,
         series: loaded.series,
         imageIds: loaded.imageIds,
@@ -84,8 +85,8 @@ export function createSegHost(
       );
       return bytes;
     },
-    async loadSeg(_session, file) {
-      if (file) return load(file.bytes, file.name);
+    async loadSeg(session, file) {
+      if (file) return load(session, file.bytes, file.name);
       const input = document.getElementById('seg-input') as HTMLInputElement;
       await new Promise<void>((resolve, reject) => {
         input.onchange = async () => {
@@ -93,7 +94,7 @@ export function createSegHost(
           input.value = '';
           if (!file) return resolve();
           try {
-            load(new Uint8Array(await file.arrayBuffer()), file.name);
+            await load(session, new Uint8Array(await file.arrayBuffer()), file.name);
             resolve();
           } catch (error) {
             reject(error);

@@ -1,8 +1,8 @@
 /**
- * The segmenter's Web Worker: every inference and every per-pixel mask step of the viewer runs here.
- * It serves the protocol in src/cornerstone/worker with the two engines of the product: the ONNX model
- * runtime (onnxruntime-web: WebGPU when available, else wasm, threaded when cross-origin isolated) and
- * the model-free classical engine.
+ * The segmenter's Web Worker: every inference and every per-pixel mask step of the viewer runs here,
+ * SEG export and load included. It serves the protocol in src/cornerstone/worker with the two engines
+ * of the product: the ONNX model runtime (onnxruntime-web: WebGPU when available, else wasm, threaded
+ * when cross-origin isolated) and the model-free classical engine.
  */
 import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
 import { cachedModelSource, forgetCachedModel } from '../../src/cornerstone/worker/model-store.ts';

@@ -1,12 +1,12 @@
 /**
- * DICOM SEG in and out of a Cornerstone labelmap, through src/dicom's one SEG writer and reader.
- * Export gathers, per segment, a mask over the series' slices from the labelmap layers (resolving each
- * segment's layer and label value); load places a SEG's frames on the series and writes them into the
- * labelmap as one undo step.
+ * DICOM SEG in and out of a Cornerstone labelmap. The main thread only copies labelmap slices out of
+ * Cornerstone's cache (resolving each segment's layer and label value) and writes back whole slices;
+ * the segmenter's worker does every per-voxel step through seg-compose.ts and src/dicom's one SEG
+ * writer and reader. A load is one undo step.
  */
 
-import { masksForSeries, parseSegmentation, type SegmentInfo } from '../dicom/seg-reader.ts';
-import { Segmentation, type SegmentationType, type SegmentDescription } from '../dicom/seg-writer.ts';
+import type { SegmentInfo } from '../dicom/seg-reader.ts';
+import type { SegmentationType, SegmentDescription } from '../dicom/seg-writer.ts';
 import type { Series } from '../dicom/series.ts';
 import { InputError } from '../errors.ts';
 import {
@@ -17,6 +17,22 @@ import {
   type SliceChange,
   writeLabelmapSlice,
 } from './labelmap-bridge.ts';
+import type { LabelmapArray } from './labelmap-compose.ts';
+import { type SegComposeJob, type SegmentPlace, segSeries } from './seg-compose.ts';
+import type { SegmenterClient } from './segmenter-client.ts';
+
+/** The worker calls SEG export and load use. */
+export type SegWorker = Pick<SegmenterClient, 'writeSeg' | 'readSeg' | 'composeSeg'>;
+
+/** The images shown must be the series' slices, one for one, or masks would land on the wrong slices. */
+function checkShownSeries(series: Series, imageIds: string[]): void {
+  if (imageIds.length !== series.slices.length) {
+    throw new InputError(
+      'series-mismatch',
+      `${imageIds.length} images are shown but the series has ${series.slices.length} slices.`,
+    );
+  }
+}
 
 export interface ExportSegmentOptions {
   segmentationId: string;
@@ -32,55 +48,40 @@ export interface ExportSegmentOptions {
 }
 
 /** Writes the segmentation as DICOM SEG bytes; segments without any pixel are left out. */
-export function exportSegmentation(options: ExportSegmentOptions): {
-  bytes: Uint8Array;
-  segmentsWritten: number;
-} {
+export async function exportSegmentation(
+  worker: SegWorker,
+  options: ExportSegmentOptions,
+): Promise<{ bytes: Uint8Array; segmentsWritten: number }> {
   const { series, imageIds, segmentationId } = options;
-  if (imageIds.length !== series.slices.length) {
-    throw new InputError(
-      'series-mismatch',
-      `${imageIds.length} images are shown but the series has ${series.slices.length} slices.`,
-    );
-  }
-  const { rows, columns } = series.geometry;
-  const pixels = rows * columns;
-  const kept: Array<{ description: SegmentDescription; mask: Uint8Array }> = [];
-  for (const { segmentIndex, description } of options.segments) {
-    const mask = new Uint8Array(imageIds.length * pixels);
-    let any = false;
-    imageIds.forEach((imageId, z) => {
-      const target = resolveLabelmapTarget(segmentationId, segmentIndex, imageId);
-      const values = readLabelmapSlice(target.labelmapImageId);
-      const offset = z * pixels;
-      for (let i = 0; i < pixels; i++) {
-        if (values[i] === target.labelValue) {
-          mask[offset + i] = 1;
-          any = true;
-        }
+  checkShownSeries(series, imageIds);
+  // Each labelmap slice is copied once, however many segments share its layer.
+  const labelSlices: LabelmapArray[] = [];
+  const labelSliceOf = new Map<string, number>();
+  const segments = options.segments.map(({ segmentIndex, description }) => ({
+    description,
+    places: imageIds.map((imageId): SegmentPlace => {
+      const { labelmapImageId, labelValue } = resolveLabelmapTarget(segmentationId, segmentIndex, imageId);
+      let labelSlice = labelSliceOf.get(labelmapImageId);
+      if (labelSlice === undefined) {
+        labelSlice = labelSlices.push(readLabelmapSlice(labelmapImageId)) - 1;
+        labelSliceOf.set(labelmapImageId, labelSlice);
       }
-    });
-    if (any) kept.push({ description, mask });
-  }
-  if (kept.length === 0) {
-    throw new InputError(
-      'empty-segmentation',
-      'No segment has any pixel yet.',
-      'Segment something before exporting.',
-    );
-  }
-  const seg = new Segmentation({
-    source: series,
-    segments: kept.map((k) => k.description),
-    masks: kept.map((k) => k.mask),
-    type: options.type ?? 'BINARY',
-    contentLabel: 'ROBUSTMEDSAM',
-    contentDescription: 'Box-prompt segmentation',
-    contentCreatorName: options.contentCreatorName ?? 'RobustMedSAM viewer',
-    seriesDescription: options.seriesDescription ?? 'RobustMedSAM segmentation',
-    equipment: options.softwareVersion ? { softwareVersions: options.softwareVersion } : undefined,
+      return { labelSlice, labelValue };
+    }),
+  }));
+  return worker.writeSeg({
+    series: segSeries(series),
+    labelSlices,
+    segments,
+    writer: {
+      type: options.type ?? 'BINARY',
+      contentLabel: 'ROBUSTMEDSAM',
+      contentDescription: 'Box-prompt segmentation',
+      contentCreatorName: options.contentCreatorName ?? 'RobustMedSAM viewer',
+      seriesDescription: options.seriesDescription ?? 'RobustMedSAM segmentation',
+      equipment: options.softwareVersion ? { softwareVersions: options.softwareVersion } : undefined,
+    },
   });
-  return { bytes: seg.toBytes(), segmentsWritten: kept.length };
 }
 
 export interface LoadedSegments {
@@ -95,42 +96,50 @@ export interface LoadedSegments {
  * Reads a SEG made for `series` and writes its segments into the labelmap under `firstSegmentIndex`,
  * `firstSegmentIndex + 1`, ... (the caller registers them as segments). One undo step.
  */
-export function loadSegmentation(options: {
-  bytes: Uint8Array | ArrayBuffer;
-  name: string;
-  segmentationId: string;
-  series: Series;
-  imageIds: string[];
-  firstSegmentIndex: number;
-}): LoadedSegments {
+export async function loadSegmentation(
+  worker: SegWorker,
+  options: {
+    bytes: Uint8Array | ArrayBuffer;
+    name: string;
+    segmentationId: string;
+    series: Series;
+    imageIds: string[];
+    firstSegmentIndex: number;
+  },
+): Promise<LoadedSegments> {
   const { series, imageIds, segmentationId, firstSegmentIndex } = options;
-  const parsed = parseSegmentation(options.bytes, options.name);
-  const { masks } = masksForSeries(parsed, series);
-  const { rows, columns } = series.geometry;
-  const pixels = rows * columns;
-  const changes: SliceChange[] = [];
-  let overlappingPixels = 0;
-  imageIds.forEach((imageId, z) => {
-    const offset = z * pixels;
-    const present = masks.filter((mask) => mask.subarray(offset, offset + pixels).includes(1));
-    if (present.length === 0) return;
-    // New segments have no layer binding yet, so they all land on the primary layer of this slice.
-    const targets = masks.map((_, k) =>
-      resolveLabelmapTarget(segmentationId, firstSegmentIndex + k, imageId),
+  checkShownSeries(series, imageIds);
+  const placed = await worker.readSeg({
+    bytes: options.bytes,
+    name: options.name,
+    series: segSeries(series),
+  });
+  // Only the slices the SEG covers are copied out, composed in the worker and written back.
+  const targets = placed.slices.map((z) => {
+    const bySegment = placed.segments.map((_, k) =>
+      resolveLabelmapTarget(segmentationId, firstSegmentIndex + k, imageIds[z]),
     );
-    const { labelmapImageId, sliceIndex } = targets[0];
-    const before = readLabelmapSlice(labelmapImageId);
-    const after = before.slice();
-    masks.forEach((mask, k) => {
-      const { labelValue } = targets[k];
-      for (let i = 0; i < pixels; i++) {
-        if (mask[offset + i] === 0) continue;
-        if (after[i] !== before[i]) overlappingPixels++;
-        after[i] = labelValue;
-      }
-    });
+    // New segments have no layer binding yet, so they all land on the primary layer of this slice.
+    return {
+      z,
+      labelmapImageId: bySegment[0].labelmapImageId,
+      sliceIndex: bySegment[0].sliceIndex,
+      bySegment,
+    };
+  });
+  const job: SegComposeJob = {
+    masks: placed.masks,
+    slices: targets.map(({ z, labelmapImageId, bySegment }) => ({
+      index: z,
+      before: readLabelmapSlice(labelmapImageId),
+      labelValues: bySegment.map((t) => t.labelValue),
+    })),
+  };
+  const composed = await worker.composeSeg(job);
+  const changes: SliceChange[] = composed.slices.map(({ before, after }, k) => {
+    const { labelmapImageId, sliceIndex } = targets[k];
     writeLabelmapSlice(labelmapImageId, after);
-    changes.push({ labelmapImageId, sliceIndex, before, after });
+    return { labelmapImageId, sliceIndex, before, after };
   });
   pushSliceChanges(segmentationId, changes, 'load-seg');
   announce(
@@ -138,8 +147,8 @@ export function loadSegmentation(options: {
     changes.map((c) => c.sliceIndex),
   );
   return {
-    segments: parsed.segments.map((info, k) => ({ segmentIndex: firstSegmentIndex + k, info })),
+    segments: placed.segments.map((info, k) => ({ segmentIndex: firstSegmentIndex + k, info })),
     slicesChanged: changes.length,
-    overlappingPixels,
+    overlappingPixels: composed.overlappingPixels,
   };
 }

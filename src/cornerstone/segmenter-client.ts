@@ -6,6 +6,14 @@ import type { SliceImage } from '../dicom/slice-image.ts';
 import { RobustMedSamError } from '../errors.ts';
 import type { Window } from '../model/segmenter.ts';
 import type {
+  SegComposed,
+  SegComposeJob,
+  SegOnSeries,
+  SegReadJob,
+  SegWriteJob,
+  SegWritten,
+} from './seg-compose.ts';
+import type {
   EngineChoice,
   EngineStatus,
   ProgressEvent,
@@ -24,6 +32,11 @@ export class SegmenterWorkerError extends RobustMedSamError {
     super(error.code ?? 'worker-error', error.message, error.hint ?? '');
     this.workerErrorName = error.name;
   }
+}
+
+/** The arrays' buffers, each once (postMessage refuses a buffer listed twice). */
+function buffersOf(arrays: ArrayBufferView[]): ArrayBuffer[] {
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }
 
 interface Pending {
@@ -92,6 +105,22 @@ export class SegmenterClient extends EventTarget {
 
   segment(job: SegmentJob): Promise<SegmentReply> {
     return this.call<SegmentReply>({ type: 'segment', job });
+  }
+
+  /** SEG bytes from labelmap slices; the job's label slices are handed to the worker (unusable here after). */
+  writeSeg(job: SegWriteJob): Promise<SegWritten> {
+    return this.call<SegWritten>({ type: 'seg-write', job }, buffersOf(job.labelSlices));
+  }
+
+  /** A SEG parsed and placed on the series; the bytes are copied, not handed over. */
+  readSeg(job: SegReadJob): Promise<SegOnSeries> {
+    return this.call<SegOnSeries>({ type: 'seg-read', job });
+  }
+
+  /** The placed SEG written into the given slices; masks and `before` arrays are handed over and come back. */
+  composeSeg(job: SegComposeJob): Promise<SegComposed> {
+    const arrays = [...job.masks, ...job.slices.map((s) => s.before)];
+    return this.call<SegComposed>({ type: 'seg-compose', job }, buffersOf(arrays));
   }
 
   cancelBackground(): Promise<void> {

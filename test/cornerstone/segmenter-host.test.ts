@@ -1,14 +1,24 @@
 /**
  * The worker half of the viewer, run in Node over a MessageChannel with the real classical engine:
- * replies, priorities (a box before queued background encodes), cancellation, and composed labelmaps.
+ * replies, priorities (a box before queued background encodes), cancellation, composed labelmaps, and
+ * SEG export and load with their arrays transferred.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
+import {
+  type SegComposed,
+  type SegOnSeries,
+  type SegWritten,
+  segSeries,
+} from '../../src/cornerstone/seg-compose.ts';
 import type { SegmentReply, WorkerReply, WorkerRequest } from '../../src/cornerstone/worker/protocol.ts';
 import { serveSegmenter } from '../../src/cornerstone/worker/segmenter-host.ts';
+import { segmentFromOrgan } from '../../src/dicom/seg-writer.ts';
+import { readSeries } from '../../src/dicom/series.ts';
 import type { SliceImage } from '../../src/dicom/slice-image.ts';
 import type { Segmenter } from '../../src/model/segmenter.ts';
+import { asFiles, smallCtSpec } from '../dicom/synthetic.ts';
 
 /** A 64x64 CT slice: a 200 HU disc in -100 HU fat. */
 function disc(): SliceImage {
@@ -69,9 +79,9 @@ function start(segmenter: RecordingSegmenter) {
     replies.set(reply.id, reply);
     waiters.get(reply.id)?.(reply);
   });
-  const send = (request: WorkerRequest) => {
+  const send = (request: WorkerRequest, transfer: ArrayBuffer[] = []) => {
     const done = new Promise<WorkerReply>((resolve) => waiters.set(request.id, resolve));
-    port1.postMessage(request);
+    port1.postMessage(request, transfer);
     return done;
   };
   return { send };
@@ -144,5 +154,66 @@ describe('serveSegmenter', () => {
     });
     expect(bad.type).toBe('error');
     expect((bad as { error: { code?: string } }).error.code).toBe('box-zero-area');
+  });
+
+  it('writes a SEG from labelmap slices and loads it back into empty ones, without an engine', async () => {
+    const { send } = start(new RecordingSegmenter());
+    const series = segSeries(readSeries(asFiles(smallCtSpec({}, 3, 8, 8))));
+    const pixels = 64;
+    // Liver (label 1) on the middle slice only.
+    const labelSlices = [0, 1, 2].map((z) => {
+      const slice = new Uint8Array(pixels);
+      if (z === 1) slice.fill(1, 8, 24);
+      return slice;
+    });
+    const liver = segmentFromOrgan('liver', { type: 'SEMIAUTOMATIC', name: 'RobustMedSAM' });
+    const places = labelSlices.map((_, z) => ({ labelSlice: z, labelValue: 1 }));
+    const written = await send(
+      {
+        id: 1,
+        type: 'seg-write',
+        job: { series, labelSlices, segments: [{ description: liver, places }], writer: {} },
+      },
+      labelSlices.map((s) => s.buffer),
+    );
+    expect(written.type).toBe('result');
+    // Handed over to the worker, as the viewer does with its copies.
+    expect(labelSlices[0].byteLength).toBe(0);
+    const { bytes, segmentsWritten } = (written as { value: SegWritten }).value;
+    expect(segmentsWritten).toBe(1);
+
+    const read = await send({ id: 2, type: 'seg-read', job: { bytes, name: 'liver.seg.dcm', series } });
+    const placed = (read as { value: SegOnSeries }).value;
+    expect(placed.segments.map((x) => x.label)).toEqual(['Liver']);
+    expect(placed.slices).toEqual([1]);
+
+    const composeReply = await send({
+      id: 3,
+      type: 'seg-compose',
+      job: { masks: placed.masks, slices: [{ index: 1, before: new Uint8Array(pixels), labelValues: [4] }] },
+    });
+    const composed = (composeReply as { value: SegComposed }).value;
+    expect(composed.overlappingPixels).toBe(0);
+    expect(composed.slices).toHaveLength(1);
+    const { after } = composed.slices[0];
+    expect(after.filter((v) => v === 4)).toHaveLength(16);
+    expect(Array.from(after.subarray(8, 24))).toEqual(new Array(16).fill(4));
+
+    // An empty segmentation reaches the caller with its code and hint.
+    const empty = await send({
+      id: 4,
+      type: 'seg-write',
+      job: {
+        series,
+        labelSlices: [new Uint8Array(pixels)],
+        segments: [{ description: liver, places: places.map((p) => ({ ...p, labelSlice: 0 })) }],
+        writer: {},
+      },
+    });
+    expect(empty.type).toBe('error');
+    expect((empty as { error: { code?: string; hint?: string } }).error).toMatchObject({
+      code: 'empty-segmentation',
+      hint: 'Segment something before exporting.',
+    });
   });
 });

@@ -7,6 +7,14 @@ import type { SliceImage } from '../../dicom/slice-image.ts';
 import type { MaskBox } from '../../model/mask-box.ts';
 import type { Prompt, SegmenterInfo, Window } from '../../model/segmenter.ts';
 import type { ComposeRequest, LabelmapArray } from '../labelmap-compose.ts';
+import type {
+  SegComposed,
+  SegComposeJob,
+  SegOnSeries,
+  SegReadJob,
+  SegWriteJob,
+  SegWritten,
+} from '../seg-compose.ts';
 
 /** Which engine the worker runs. */
 export type EngineChoice =
@@ -28,6 +36,12 @@ export type WorkerRequest =
   | { id: number; type: 'segment'; job: SegmentJob }
   /** Drops queued background encodes (navigation moved on). A running one finishes. */
   | { id: number; type: 'cancel-background' }
+  /** SEG bytes from labelmap slices (export). */
+  | { id: number; type: 'seg-write'; job: SegWriteJob }
+  /** A SEG parsed and placed on the series (load, first half): which slices it changes. */
+  | { id: number; type: 'seg-read'; job: SegReadJob }
+  /** The placed SEG written into those labelmap slices (load, second half). */
+  | { id: number; type: 'seg-compose'; job: SegComposeJob }
   | { id: number; type: 'dispose' };
 
 export interface SegmentReply {
@@ -63,7 +77,14 @@ export type WorkerReply =
   | {
       id: number;
       type: 'result';
-      value: EngineStatus | SegmentReply | { skipped: boolean; ms: number } | null;
+      value:
+        | EngineStatus
+        | SegmentReply
+        | { skipped: boolean; ms: number }
+        | SegWritten
+        | SegOnSeries
+        | SegComposed
+        | null;
     }
   | { id: number; type: 'error'; error: { name: string; code?: string; message: string; hint?: string } }
   | { id: number; type: 'progress'; event: ProgressEvent };

@@ -1,12 +1,14 @@
 /**
  * The worker half of the bridge: owns one Segmenter (classical engine or ONNX model) and runs its
- * work one job at a time, interactive jobs (a box, the slice on screen) before background encodes of
- * neighbouring slices. Cornerstone-free: only messages, the Segmenter interface and the compose step.
+ * work one job at a time, interactive jobs (a box, the slice on screen, SEG export and load) before
+ * background encodes of neighbouring slices. Cornerstone-free: only messages, the Segmenter interface
+ * and the compose steps (a mask into a labelmap slice, labelmap slices to and from SEG).
  */
 import { RobustMedSamError } from '../../errors.ts';
 import { maskBoundingBox } from '../../model/mask-box.ts';
 import type { Segmenter } from '../../model/segmenter.ts';
 import { composeMaskIntoLabelmap } from '../labelmap-compose.ts';
+import { composeSegIntoLabelSlices, readSegOnSeries, writeSegFromLabelSlices } from '../seg-compose.ts';
 import type {
   EngineChoice,
   EngineStatus,
@@ -88,6 +90,10 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
       );
     }
   };
+
+  /** A job that needs no engine (SEG export and load), run in turn with the rest. */
+  const queueInteractive = (id: number, run: Job['run']) =>
+    queue.push({ id, background: false, queuedAt: performance.now(), run });
 
   const requireSegmenter = (): Segmenter => {
     if (!segmenter) {
@@ -173,6 +179,26 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
         });
         break;
       }
+      case 'seg-write':
+        queueInteractive(id, async () => {
+          const value = writeSegFromLabelSlices(request.job);
+          return { value, transfer: [value.bytes.buffer as ArrayBuffer] };
+        });
+        break;
+      case 'seg-read':
+        queueInteractive(id, async () => {
+          const value = readSegOnSeries(request.job);
+          return { value, transfer: value.masks.map((m) => m.buffer as ArrayBuffer) };
+        });
+        break;
+      case 'seg-compose':
+        queueInteractive(id, async () => {
+          const value = composeSegIntoLabelSlices(request.job);
+          // A buffer may appear once only in a transfer list (the caller's slices could share one).
+          const buffers = new Set(value.slices.flatMap((s) => [s.before.buffer, s.after.buffer]));
+          return { value, transfer: [...buffers] as ArrayBuffer[] };
+        });
+        break;
       case 'cancel-background': {
         for (let i = queue.length - 1; i >= 0; i--) {
           const job = queue[i];
