@@ -4,7 +4,6 @@
  */
 import {
   Enums as CoreEnums,
-  cache,
   init as coreInit,
   utilities as csUtilities,
   imageLoader,
@@ -29,6 +28,7 @@ import { readSeries } from '../../src/dicom/series.ts';
 import { SEG_SOP_CLASS_UIDS } from '../../src/dicom/sop-classes.ts';
 import {
   $,
+  type LabelmapKind,
   type LoadedSeries,
   RENDERING_ENGINE_ID,
   TOOL_GROUP_ID,
@@ -68,7 +68,8 @@ export type ViewKind = 'stack' | 'volume';
 
 /**
  * (Re)creates the viewport as a stack viewport or as a volume viewport in the acquisition plane, shows
- * the series on it at `index`, and adds the segmentation. Both kinds show the same image-based labelmap.
+ * the series on it at `index`, and adds the segmentation. Both kinds show an image labelmap; a volume
+ * labelmap shows on the volume viewport only (Cornerstone's stack viewports draw image labelmaps).
  */
 export async function showSeries(
   cs: Awaited<ReturnType<typeof setUpCornerstone>>,
@@ -92,11 +93,9 @@ export async function showSeries(
   if (kind === 'stack') {
     await (viewport as Types.IStackViewport).setStack(loaded.imageIds, index);
   } else {
-    const volumeId = `robustmedsam-volume:${loaded.series.seriesInstanceUID}:${loaded.segmentationId}`;
-    if (!cache.getVolume(volumeId))
-      await volumeLoader.createAndCacheVolumeFromImages(volumeId, loaded.imageIds);
+    await volumeLoader.createAndCacheVolumeFromImages(loaded.volumeId, loaded.imageIds);
     const volumeViewport = viewport as Types.IVolumeViewport;
-    await volumeViewport.setVolumes([{ volumeId }]);
+    await volumeViewport.setVolumes([{ volumeId: loaded.volumeId }]);
     // The volume counts slices along its view direction, which may run opposite to the series order.
     const wanted = loaded.imageIds[index];
     await csUtilities.jumpToSlice(element, { imageIndex: index });
@@ -112,11 +111,15 @@ export async function showSeries(
   return viewport as Types.IStackViewport;
 }
 
-/** Reads the files as one series (sorted along the slice normal by src/dicom) and registers them. */
+/**
+ * Reads the files as one series (sorted along the slice normal by src/dicom), registers them, and
+ * creates an empty segmentation whose labelmap is of `labelmapKind`.
+ */
 export async function loadSeriesFiles(
   name: string,
   files: Array<{ name: string; bytes: ArrayBuffer }>,
   state: ViewerState,
+  labelmapKind: LabelmapKind,
 ): Promise<LoadedSeries> {
   const series = readSeries(files.map((f) => ({ name: f.name, bytes: f.bytes })));
   const byName = new Map(files.map((f) => [f.name, f]));
@@ -140,18 +143,38 @@ export async function loadSeriesFiles(
   if (state.loaded) segmentation.removeSegmentation(state.loaded.segmentationId);
 
   const segmentationId = `robustmedsam-${series.seriesInstanceUID}-${Date.now()}`;
-  const labelmaps = imageLoader.createAndCacheDerivedLabelmapImages(imageIds);
+  const volumeId = `robustmedsam-volume:${series.seriesInstanceUID}:${segmentationId}`;
   segmentation.addSegmentations([
     {
       segmentationId,
       representation: {
         type: ToolsEnums.SegmentationRepresentations.Labelmap,
-        data: { imageIds: labelmaps.map((image) => image.imageId), referencedImageIds: imageIds },
+        data: await createLabelmap(labelmapKind, imageIds, volumeId, segmentationId),
       },
       config: { label: `RobustMedSAM ${series.seriesDescription}`.trim() },
     },
   ]);
-  return { name, series, imageIds, files, segFiles, segmentationId };
+  return { name, series, imageIds, volumeId, labelmapKind, files, segFiles, segmentationId };
+}
+
+/** An empty labelmap for the series: derived images per slice, or a volume derived from the series' volume. */
+async function createLabelmap(
+  kind: LabelmapKind,
+  imageIds: string[],
+  volumeId: string,
+  segmentationId: string,
+): Promise<
+  { imageIds: string[]; referencedImageIds: string[] } | { volumeId: string; referencedVolumeId: string }
+> {
+  if (kind === 'image') {
+    const labelmaps = imageLoader.createAndCacheDerivedLabelmapImages(imageIds);
+    return { imageIds: labelmaps.map((image) => image.imageId), referencedImageIds: imageIds };
+  }
+  await volumeLoader.createAndCacheVolumeFromImages(volumeId, imageIds);
+  const labelmap = volumeLoader.createAndCacheDerivedLabelmapVolume(volumeId, {
+    volumeId: `${segmentationId}-labelmap`,
+  });
+  return { volumeId: labelmap.volumeId, referencedVolumeId: volumeId };
 }
 
 export function isSeg(file: { name: string; bytes: ArrayBuffer }): boolean {

@@ -7,7 +7,7 @@
 import { cache, type Types } from '@cornerstonejs/core';
 import { segmentation } from '@cornerstonejs/tools';
 import { pixelToWorld } from '../../src/cornerstone/image-plane.ts';
-import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-bridge.ts';
+import { PREVIEW_LABEL_VALUE, resolveLabelmapTarget } from '../../src/cornerstone/labelmap-bridge.ts';
 import { DEFAULT_CUSTOMIZATIONS } from '../src/customizations.ts';
 import { createRobustMedSamExtension } from '../src/index.ts';
 import { isSeg, loadSeriesFiles, setUpCornerstone, showSeries, type ViewKind } from './cornerstone-setup.ts';
@@ -15,7 +15,14 @@ import { createSegHost } from './seg-host.ts';
 import { SegmentList } from './segment-list.ts';
 import { wireStatus } from './status-line.ts';
 import { bindKeys, renderToolbar } from './toolbar.ts';
-import { $, describeError, setMessage, VIEWPORT_ID, type ViewerState } from './viewer-state.ts';
+import {
+  $,
+  describeError,
+  type LabelmapKind,
+  setMessage,
+  VIEWPORT_ID,
+  type ViewerState,
+} from './viewer-state.ts';
 
 async function fetchJson<T>(url: string): Promise<T | null> {
   try {
@@ -32,6 +39,7 @@ async function main(): Promise<void> {
   // The viewport is recreated when the view kind changes; everything asks for the current one.
   let viewport = {} as Types.IStackViewport;
   let viewKind: ViewKind = 'stack';
+  let labelmapKind: LabelmapKind = 'image';
   /** Index in the series' sorted slices of the slice shown (volume viewports count their own way). */
   const shownIndex = () => state.loaded?.imageIds.indexOf(viewport.getCurrentImageId()) ?? -1;
   const segments = new SegmentList($('segment-list'), $('organ-select'), VIEWPORT_ID);
@@ -79,7 +87,7 @@ async function main(): Promise<void> {
   const openSeries = async (name: string, files: Array<{ name: string; bytes: ArrayBuffer }>) => {
     setMessage(`Reading ${name}…`);
     session.controller.reject();
-    state.loaded = await loadSeriesFiles(name, files, state);
+    state.loaded = await loadSeriesFiles(name, files, state, labelmapKind);
     viewport = await showSeries(cs, state.loaded, viewKind, Math.floor(state.loaded.imageIds.length / 2));
     const { series } = state.loaded;
     segments.attach(state.loaded.segmentationId, series.modality);
@@ -90,6 +98,7 @@ async function main(): Promise<void> {
     setMessage(
       series.warnings.length ? `Loaded with warnings: ${series.warnings.join('; ')}` : `Loaded ${name}.`,
     );
+    document.body.dataset.view = viewKind;
     document.body.dataset.seriesLoaded = String(Date.now());
   };
 
@@ -115,6 +124,25 @@ async function main(): Promise<void> {
       segments.onChange();
       session.follow(viewport);
       document.body.dataset.view = viewKind;
+    } catch (error) {
+      setMessage(describeError(error), true);
+    }
+  });
+
+  // The labelmap kind belongs to the segmentation: a new kind reopens the series with a new, empty one.
+  // Cornerstone's stack viewports draw image labelmaps only, so a volume labelmap needs the volume view.
+  const labelmapSelect = $('labelmap-select') as HTMLSelectElement;
+  const stackOption = viewSelect.querySelector<HTMLOptionElement>('option[value="stack"]')!;
+  labelmapSelect.addEventListener('change', async () => {
+    labelmapKind = labelmapSelect.value as LabelmapKind;
+    stackOption.disabled = labelmapKind === 'volume';
+    if (labelmapKind === 'volume') {
+      viewKind = 'volume';
+      viewSelect.value = viewKind;
+    }
+    if (!state.loaded) return;
+    try {
+      await openSeries(state.loaded.name, state.loaded.files);
     } catch (error) {
       setMessage(describeError(error), true);
     }
@@ -243,6 +271,12 @@ async function main(): Promise<void> {
     void session.encoder.encodeAround(viewport);
   });
 
+  /** The labelmap values of the slice showing `imageId` (the first segment's layer), whatever the kind. */
+  const labelmapValues = (imageId: string): ArrayLike<number> => {
+    const { labelmapImageId } = resolveLabelmapTarget(state.loaded!.segmentationId, 1, imageId);
+    return cache.getImage(labelmapImageId)!.voxelManager!.getScalarData() as ArrayLike<number>;
+  };
+
   // For the end-to-end tests and the benchmark: read-only views of the state.
   (window as unknown as { __viewer: unknown }).__viewer = {
     state,
@@ -257,8 +291,7 @@ async function main(): Promise<void> {
       const pixels = loaded.series.geometry.rows * loaded.series.geometry.columns;
       const bits = new Uint8Array(Math.ceil((loaded.imageIds.length * pixels) / 8));
       loaded.imageIds.forEach((imageId, z) => {
-        const ids = segmentation.getLabelmapImageIdsForImageId(imageId, loaded.segmentationId);
-        const values = cache.getImage(ids[0])!.voxelManager!.getScalarData() as ArrayLike<number>;
+        const values = labelmapValues(imageId);
         for (let i = 0; i < pixels; i++) {
           if (values[i] === label) bits[(z * pixels + i) >> 3] |= 1 << ((z * pixels + i) & 7);
         }
@@ -269,9 +302,7 @@ async function main(): Promise<void> {
       return btoa(binary);
     },
     labelmapSlice(index: number): number[] {
-      const loaded = state.loaded!;
-      const ids = segmentation.getLabelmapImageIdsForImageId(loaded.imageIds[index], loaded.segmentationId);
-      return Array.from(cache.getImage(ids[0])!.voxelManager!.getScalarData() as ArrayLike<number>);
+      return Array.from(labelmapValues(state.loaded!.imageIds[index]));
     },
     currentIndex: shownIndex,
     timings: () => session.timings,

@@ -10,11 +10,17 @@ export const RENDERING_ENGINE_ID = 'robustmedsam-engine';
 
 export const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
+/** How the segmentation stores its labels: one derived image per slice, or one derived volume. */
+export type LabelmapKind = 'image' | 'volume';
+
 export interface LoadedSeries {
   name: string;
   series: Series;
   /** Cornerstone image ids, in the series' sorted order. */
   imageIds: string[];
+  /** The series as a Cornerstone volume (created when a volume viewport or volume labelmap needs it). */
+  volumeId: string;
+  labelmapKind: LabelmapKind;
   files: Array<{ name: string; bytes: ArrayBuffer }>;
   /** SEG objects among the opened or dropped files (they are shown on the series). */
   segFiles: Array<{ name: string; bytes: ArrayBuffer }>;

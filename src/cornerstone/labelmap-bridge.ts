@@ -2,6 +2,8 @@
  * Reading and writing whole labelmap slices of a Cornerstone3D v5 segmentation, through its labelmap
  * resolvers (a segment may live on any of several labelmap layers, under its own label value), and
  * undo memos that restore whole slices. Writes are bulk copies of arrays the worker composed.
+ * A layer is either a list of labelmap images (one per source slice) or a labelmap volume
+ * (`volumeLoader.createAndCacheDerivedLabelmapVolume`); both keep one cached image per slice.
  */
 import { cache, utilities as csUtilities, type Types } from '@cornerstonejs/core';
 import { segmentation, Enums as ToolsEnums, utilities as toolsUtilities } from '@cornerstonejs/tools';
@@ -18,7 +20,11 @@ export interface LabelmapTarget {
   /** The source image the slice belongs to. */
   referencedImageId: string;
   labelmapImageId: string;
-  /** Index of the referenced image in the segmentation's referenced image list (the slice number). */
+  /**
+   * The slice number Cornerstone's data-modified event expects for this layer: the index of the
+   * referenced image in the segmentation's referenced image list, or for a labelmap volume the
+   * slice's index in the volume.
+   */
   sliceIndex: number;
   labelValue: number;
   lockedLabelValues: number[];
@@ -27,6 +33,7 @@ export interface LabelmapTarget {
 type LabelmapData = NonNullable<
   ReturnType<typeof segmentation.state.getSegmentation>
 >['representationData']['Labelmap'];
+type LabelmapLayer = NonNullable<NonNullable<LabelmapData>['labelmaps']>[string];
 
 function labelmapData(segmentationId: string): NonNullable<LabelmapData> {
   const seg = segmentation.state.getSegmentation(segmentationId);
@@ -43,15 +50,67 @@ function layerIdForSegment(segmentationId: string, segmentIndex: number): string
   return data.segmentBindings?.[segmentIndex]?.labelmapId ?? data.primaryLabelmapId;
 }
 
+/**
+ * A labelmap volume's slices: its images and the source image each one labels, in the volume's slice
+ * order. Cornerstone v5's image resolvers (`getLabelmapImageIdsForImageId`) only map layers that list
+ * their images, and a layer registered as `{ volumeId }` lists none: its slices are found here.
+ */
+function volumeSlices(volumeId: string): { imageIds: string[]; referencedImageIds: string[] } {
+  const volume = cache.getVolume(volumeId);
+  const imageIds = volume?.imageIds ?? [];
+  if (!volume || imageIds.length === 0) {
+    throw new InputError(
+      'no-labelmap-slice',
+      `Labelmap volume ${volumeId} is not in the cache or has no per-slice images.`,
+      'Create labelmap volumes with volumeLoader.createAndCacheDerivedLabelmapVolume from the series volume.',
+    );
+  }
+  const referencedImageIds = imageIds.map(
+    (id, k) => volume.referencedImageIds?.[k] ?? cache.getImage(id)?.referencedImageId ?? '',
+  );
+  return { imageIds, referencedImageIds };
+}
+
+function layersOf(segmentationId: string): LabelmapLayer[] {
+  return Object.values(labelmapData(segmentationId).labelmaps ?? {});
+}
+
 /** Every referenced (source) image id of the segmentation, in slice order. */
 export function referencedImageIds(segmentationId: string): string[] {
   const data = labelmapData(segmentationId);
   if (data.referencedImageIds?.length) return data.referencedImageIds;
-  const layers = Object.values(data.labelmaps ?? {});
-  const fromLayer = layers.find((l) => l.referencedImageIds?.length)?.referencedImageIds;
-  if (fromLayer) return fromLayer;
+  for (const layer of layersOf(segmentationId)) {
+    if (layer.referencedImageIds?.length) return layer.referencedImageIds;
+    if (layer.volumeId && !layer.imageIds?.length) return volumeSlices(layer.volumeId).referencedImageIds;
+  }
   // Legacy single-layer stack segmentations: derived images remember their source.
   return (data.imageIds ?? []).map((id) => cache.getImage(id)?.referencedImageId ?? id);
+}
+
+/**
+ * The labelmap slices for one source image, each with the layer it belongs to and its slice number
+ * (see LabelmapTarget.sliceIndex): Cornerstone's resolver for image layers, the volume for volume layers.
+ */
+function labelmapSlicesFor(
+  segmentationId: string,
+  referencedImageId: string,
+): Array<{ labelmapImageId: string; layer: LabelmapLayer | undefined; sliceIndex: number }> {
+  const layers = layersOf(segmentationId);
+  const imageLayerSlice = referencedImageIds(segmentationId).indexOf(referencedImageId);
+  const slices = (segmentation.getLabelmapImageIdsForImageId(referencedImageId, segmentationId) ?? []).map(
+    (labelmapImageId) => ({
+      labelmapImageId,
+      layer: layers.find((l) => l.imageIds?.includes(labelmapImageId)),
+      sliceIndex: imageLayerSlice,
+    }),
+  );
+  for (const layer of layers) {
+    if (!layer.volumeId || layer.imageIds?.length) continue;
+    const volume = volumeSlices(layer.volumeId);
+    const k = volume.referencedImageIds.indexOf(referencedImageId);
+    if (k >= 0) slices.push({ labelmapImageId: volume.imageIds[k], layer, sliceIndex: k });
+  }
+  return slices;
 }
 
 export function resolveLabelmapTarget(
@@ -61,7 +120,7 @@ export function resolveLabelmapTarget(
 ): LabelmapTarget {
   const seg = segmentation.state.getSegmentation(segmentationId);
   if (!seg) throw new InputError('no-segmentation', `Segmentation ${segmentationId} does not exist.`);
-  const candidates = segmentation.getLabelmapImageIdsForImageId(referencedImageId, segmentationId) ?? [];
+  const candidates = labelmapSlicesFor(segmentationId, referencedImageId);
   if (candidates.length === 0) {
     throw new InputError(
       'no-labelmap-slice',
@@ -70,20 +129,18 @@ export function resolveLabelmapTarget(
     );
   }
   const layerId = layerIdForSegment(segmentationId, segmentIndex);
-  const layer = layerId ? labelmapData(segmentationId).labelmaps?.[layerId] : undefined;
-  const labelmapImageId = candidates.find((id) => layer?.imageIds?.includes(id)) ?? candidates[0];
+  const slice = candidates.find((c) => c.layer?.labelmapId === layerId) ?? candidates[0];
   const labelValue = segmentation.helpers.getLabelValueForSegment(seg, segmentIndex);
   const lockedLabelValues = segmentation.segmentLocking
     .getLockedSegmentIndices(segmentationId)
     .filter((index) => layerIdForSegment(segmentationId, index) === layerId)
     .map((index) => segmentation.helpers.getLabelValueForSegment(seg, index));
-  const sliceIndex = referencedImageIds(segmentationId).indexOf(referencedImageId);
   return {
     segmentationId,
     segmentIndex,
     referencedImageId,
-    labelmapImageId,
-    sliceIndex,
+    labelmapImageId: slice.labelmapImageId,
+    sliceIndex: slice.sliceIndex,
     labelValue,
     lockedLabelValues,
   };

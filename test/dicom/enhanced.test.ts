@@ -1,76 +1,15 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type DicomDataset, encodeDicom, parseDicom } from '../../src/dicom/dataset.ts';
 import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
 import { Segmentation } from '../../src/dicom/seg-writer.ts';
 import { readSeries } from '../../src/dicom/series.ts';
 import { readDicomFile, readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
-import { newUid } from '../../src/dicom/uid.ts';
 import { missingTools, SHARED_DATA } from '../helpers/tools.ts';
+import { enhancedFrom } from './enhanced-copy.ts';
 import { sameValues, testMasks, testSegments } from './seg-fixtures.ts';
 import { dcentvfyErrors, dciodvfyErrors, pydicomFrames } from './validators.ts';
-
-const LEGACY_ENHANCED = { CT: '1.2.840.10008.5.1.4.1.1.2.2', MR: '1.2.840.10008.5.1.4.1.1.4.4' };
-const PER_SLICE = [
-  'ImagePositionPatient',
-  'ImageOrientationPatient',
-  'PixelSpacing',
-  'SliceThickness',
-  'SliceLocation',
-  'RescaleIntercept',
-  'RescaleSlope',
-  'RescaleType',
-  'WindowCenter',
-  'WindowWidth',
-  'WindowCenterWidthExplanation',
-  'InstanceNumber',
-];
-
-/**
- * One multi-frame object with functional groups built from a classic series, its frames in the given
- * file order (not position order), the way a legacy-converted enhanced image stores them.
- */
-function enhancedFrom(folder: string): { bytes: Uint8Array; files: string[] } {
-  const files = readdirSync(folder).sort();
-  const datasets = files.map((f) => parseDicom(readDicomFile(join(folder, f)).bytes, f).dataset);
-  const first = datasets[0];
-  const ds: DicomDataset = { ...first, _vrMap: { PixelData: 'OW' } };
-  for (const k of PER_SLICE) delete ds[k];
-  for (const k of Object.keys(ds)) if (/^[0-9A-F]{8}$/i.test(k)) delete ds[k]; // private tags
-  const modality = first.Modality as 'CT' | 'MR';
-  Object.assign(ds, {
-    SOPClassUID: LEGACY_ENHANCED[modality],
-    SOPInstanceUID: newUid(),
-    NumberOfFrames: datasets.length,
-    SharedFunctionalGroupsSequence: [
-      {
-        PixelMeasuresSequence: [{ PixelSpacing: first.PixelSpacing, SliceThickness: first.SliceThickness }],
-        PlaneOrientationSequence: [{ ImageOrientationPatient: first.ImageOrientationPatient }],
-      },
-    ],
-    PerFrameFunctionalGroupsSequence: datasets.map((d) => ({
-      PlanePositionSequence: [{ ImagePositionPatient: d.ImagePositionPatient }],
-      PixelValueTransformationSequence: [
-        { RescaleIntercept: d.RescaleIntercept ?? 0, RescaleSlope: d.RescaleSlope ?? 1, RescaleType: 'US' },
-      ],
-      FrameVOILUTSequence: [{ WindowCenter: 40, WindowWidth: 400 }],
-    })),
-    PixelData: [concat(datasets.map((d) => (d.PixelData as ArrayBuffer[])[0]))],
-  });
-  return { bytes: encodeDicom(ds), files };
-}
-
-function concat(buffers: ArrayBuffer[]): ArrayBuffer {
-  const out = new Uint8Array(buffers.reduce((n, b) => n + b.byteLength, 0));
-  let offset = 0;
-  for (const b of buffers) {
-    out.set(new Uint8Array(b), offset);
-    offset += b.byteLength;
-  }
-  return out.buffer;
-}
 
 const missing = missingTools({
   commands: ['dciodvfy', 'dcentvfy'],

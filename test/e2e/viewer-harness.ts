@@ -7,8 +7,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { cache } from '@cornerstonejs/core';
+import type { segmentation } from '@cornerstonejs/tools';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
+import type { ViewerState } from '../../extension/demo/viewer-state.ts';
 import { REPO_ROOT } from '../helpers/tools.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -143,4 +146,104 @@ export async function dragBox(
   await page.mouse.move(box.x + (from.x + to.x) / 2, box.y + (from.y + to.y) / 2, { steps: 4 });
   await page.mouse.move(box.x + to.x, box.y + to.y, { steps: 4 });
   await page.mouse.up();
+}
+
+/**
+ * The read-only hooks the demo exposes as `window.__viewer` (extension/demo/main.ts). Only their types
+ * are imported here: page functions run in the browser, against the page's own Cornerstone.
+ */
+export interface ViewerHooks {
+  state: ViewerState;
+  cache: typeof cache;
+  segmentation: typeof segmentation;
+  /** Label values of the slice at `index` of the series' sorted slices. */
+  labelmapSlice(index: number): number[];
+  /** Index of the slice shown, in the series' sorted slices. */
+  currentIndex(): number;
+  lastPreview(): unknown;
+  /** One label value over the whole series as base64 bits (see `labelVolume`). */
+  labelVolumeBits(label: number): string;
+  imageToClient(x: number, y: number): [number, number];
+}
+export type ViewerWindow = { __viewer: ViewerHooks };
+
+/** Drags a box with the mouse from image pixel (x0, y0) to (x1, y1) of the slice shown. */
+export async function dragImageBox(
+  page: Page,
+  box: { x0: number; y0: number; x1: number; y1: number },
+): Promise<void> {
+  const toClient = (x: number, y: number) =>
+    page.evaluate(([px, py]) => (window as unknown as ViewerWindow).__viewer.imageToClient(px, py), [x, y]);
+  const [ax, ay] = await toClient(box.x0, box.y0);
+  const [bx, by] = await toClient(box.x1, box.y1);
+  await page.mouse.move(ax, ay);
+  await page.mouse.down();
+  await page.mouse.move((ax + bx) / 2, (ay + by) / 2, { steps: 5 });
+  await page.mouse.move(bx, by, { steps: 5 });
+  await page.mouse.up();
+}
+
+/** One label value over the series (slice-major, series order) as 0/1, `pixels` per slice. */
+export async function labelVolume(
+  page: Page,
+  label: number,
+  slices: number,
+  pixels: number,
+): Promise<Uint8Array> {
+  const b64 = await page.evaluate(
+    (l) => (window as unknown as ViewerWindow).__viewer.labelVolumeBits(l),
+    label,
+  );
+  const bits = Buffer.from(b64, 'base64');
+  const out = new Uint8Array(slices * pixels);
+  for (let i = 0; i < out.length; i++) out[i] = (bits[i >> 3] >> (i & 7)) & 1;
+  return out;
+}
+
+export const currentIndex = (page: Page): Promise<number> =>
+  page.evaluate(() => (window as unknown as ViewerWindow).__viewer.currentIndex());
+
+/** Turns the mouse wheel over the image (the stack-scroll binding) until `slices` other slices went by. */
+export async function scrollSlices(page: Page, slices: number): Promise<number> {
+  const start = await currentIndex(page);
+  const canvas = (await page.locator('[data-testid="viewport"] canvas').first().boundingBox())!;
+  await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);
+  for (let i = 0; i < slices; i++) {
+    const before = await currentIndex(page);
+    await page.mouse.wheel(0, 100);
+    await page.waitForFunction(
+      (b) => (window as unknown as ViewerWindow).__viewer.currentIndex() !== b,
+      before,
+      { timeout: 10_000 },
+    );
+  }
+  const end = await currentIndex(page);
+  if (Math.abs(end - start) !== slices)
+    throw new Error(`scrolled from slice ${start} to ${end}, not ${slices} slices`);
+  return end;
+}
+
+/** Opens files through the viewer's "Open DICOM files…" button and waits until the series is shown. */
+export async function openFiles(page: Page, paths: string[]): Promise<void> {
+  const before = await page.evaluate(() => document.body.dataset.seriesLoaded ?? '');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('#open-files')]);
+  await chooser.setFiles(paths);
+  await page.waitForFunction((b) => (document.body.dataset.seriesLoaded ?? '') !== b, before, {
+    timeout: 60_000,
+  });
+}
+
+/** The colour on screen (RGBA) at image pixel (x, y) of the slice shown, read from the viewport's canvas. */
+export function shownColour(page: Page, x: number, y: number): Promise<number[]> {
+  return page.evaluate(
+    ([px, py]) => {
+      const [cx, cy] = (window as unknown as ViewerWindow).__viewer.imageToClient(px, py);
+      const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="viewport"] canvas')!;
+      const rect = canvas.getBoundingClientRect();
+      const scale = canvas.width / rect.width;
+      const at = [Math.floor((cx - rect.left) * scale), Math.floor((cy - rect.top) * scale)];
+      return Array.from(canvas.getContext('2d')!.getImageData(at[0], at[1], 1, 1).data);
+    },
+    [x, y],
+  );
 }

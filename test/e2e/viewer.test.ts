@@ -10,7 +10,6 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
 import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
@@ -24,6 +23,7 @@ import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
 import {
   ARTIFACTS,
   CHROMIUM,
+  dragImageBox,
   foreignRequests,
   openSeries,
   openViewer,
@@ -73,22 +73,6 @@ function bbox(mask: Uint8Array, offset: number, rows: number, columns: number) {
         y1 = Math.max(y1, y);
       }
   return x1 < 0 ? null : { x0, y0, x1, y1 };
-}
-
-/** Drags a box with the mouse from image pixel (x0, y0) to (x1, y1) of the slice shown. */
-async function dragImageBox(
-  page: Page,
-  box: { x0: number; y0: number; x1: number; y1: number },
-): Promise<void> {
-  const toClient = (x: number, y: number) =>
-    page.evaluate(([px, py]) => (window as unknown as ViewerWindow).__viewer.imageToClient(px, py), [x, y]);
-  const [ax, ay] = await toClient(box.x0, box.y0);
-  const [bx, by] = await toClient(box.x1, box.y1);
-  await page.mouse.move(ax, ay);
-  await page.mouse.down();
-  await page.mouse.move((ax + bx) / 2, (ay + by) / 2, { steps: 5 });
-  await page.mouse.move(bx, by, { steps: 5 });
-  await page.mouse.up();
 }
 
 /** dciodvfy's exit code is not reliable (DESIGN.md section 4): count its Error lines instead. */
