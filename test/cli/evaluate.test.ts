@@ -6,7 +6,8 @@ import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts
 import { readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
 import { dice } from '../../src/robustness/metrics.ts';
 import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
-import { dciodvfyErrors, runCli } from './run-cli.ts';
+import { dciodvfyErrors } from '../helpers/validators.ts';
+import { runCli } from './run-cli.ts';
 
 const SAMPLES = join(REPO_ROOT, 'sample-dicom');
 const CT = join(SAMPLES, 'ct-abdomen');

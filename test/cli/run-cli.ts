@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 
@@ -21,10 +20,4 @@ export async function runCli(args: string[]): Promise<{ code: number; stdout: st
     out.mockRestore();
     err.mockRestore();
   }
-}
-
-/** The `Error - ...` lines dciodvfy -new prints for a file (its exit code is not reliable). */
-export function dciodvfyErrors(path: string): string[] {
-  const run = spawnSync('dciodvfy', ['-new', path], { encoding: 'utf8' });
-  return `${run.stdout}${run.stderr}`.split('\n').filter((line) => line.startsWith('Error'));
 }

@@ -15,7 +15,8 @@ import { decodeNpy } from '../../src/cli/npy.ts';
 import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
 import { readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
 import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
-import { dciodvfyErrors, runCli } from './run-cli.ts';
+import { dciodvfyErrors } from '../helpers/validators.ts';
+import { runCli } from './run-cli.ts';
 
 const CT = join(REPO_ROOT, 'sample-dicom', 'ct-abdomen');
 const TINY_MODEL = join(REPO_ROOT, 'test', 'fixtures', 'models', 'tiny-robust');

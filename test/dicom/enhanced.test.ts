@@ -7,9 +7,9 @@ import { Segmentation } from '../../src/dicom/seg-writer.ts';
 import { readSeries } from '../../src/dicom/series.ts';
 import { readDicomFile, readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
 import { missingTools, SHARED_DATA } from '../helpers/tools.ts';
+import { dcentvfyErrors, dciodvfyErrors, pydicomFrames } from '../helpers/validators.ts';
 import { enhancedFrom } from './enhanced-copy.ts';
 import { sameValues, testMasks, testSegments } from './seg-fixtures.ts';
-import { dcentvfyErrors, dciodvfyErrors, pydicomFrames } from './validators.ts';
 
 const missing = missingTools({
   commands: ['dciodvfy', 'dcentvfy'],

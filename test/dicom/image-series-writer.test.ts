@@ -8,8 +8,8 @@ import { readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
 import { newUid, uidFromSeed } from '../../src/dicom/uid.ts';
 import { DicomError } from '../../src/errors.ts';
 import { missingTools, SHARED_DATA } from '../helpers/tools.ts';
+import { dcentvfyErrors, dciodvfyErrors } from '../helpers/validators.ts';
 import { asFiles, smallCtSpec } from './synthetic.ts';
-import { dcentvfyErrors, dciodvfyErrors } from './validators.ts';
 
 const UID = /^(0|[1-9]\d*)(\.(0|[1-9]\d*))+$/;
 

@@ -8,8 +8,8 @@ import { Segmentation, type SegmentationType } from '../../src/dicom/seg-writer.
 import type { Series } from '../../src/dicom/series.ts';
 import { readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
 import { missingTools, REPO_ROOT, SHARED_DATA } from '../helpers/tools.ts';
+import { dcentvfyErrors, dciodvfyErrors, pydicomFrames } from '../helpers/validators.ts';
 import { nonOverlapping, testMasks, testSegments } from './seg-fixtures.ts';
-import { dcentvfyErrors, dciodvfyErrors, pydicomFrames } from './validators.ts';
 
 /** Every series folder under ../shared/data and sample-dicom (a folder with image .dcm files). */
 function seriesFolders(): string[] {

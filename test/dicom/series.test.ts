@@ -8,9 +8,9 @@ import { readSeries } from '../../src/dicom/series.ts';
 import { readDicomFile, readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
 import { DicomError } from '../../src/errors.ts';
 import { missingTools, SHARED_DATA } from '../helpers/tools.ts';
+import { python } from '../helpers/validators.ts';
 import { dicomError } from './dicom-error.ts';
 import { asFiles, smallCtSpec } from './synthetic.ts';
-import { python } from './validators.ts';
 
 describe('readSeries on synthetic series', () => {
   it('sorts by position along the normal, not by file order or InstanceNumber', () => {

@@ -21,8 +21,8 @@ import { readDicomFile, readSeriesFromDirectory } from '../../src/dicom/series-n
 import { boxAroundMask } from '../../src/model/mask-box.ts';
 import { dice } from '../../src/robustness/metrics.ts';
 import { enhancedFrom } from '../dicom/enhanced-copy.ts';
-import { dciodvfyErrors } from '../dicom/validators.ts';
 import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
+import { dciodvfyErrors } from '../helpers/validators.ts';
 import {
   ARTIFACTS,
   CHROMIUM,

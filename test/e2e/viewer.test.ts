@@ -6,7 +6,6 @@
  * compare every voxel. Once with the model-free default engine, once with the tiny fixture model.
  * No request may leave the page's origin. Screenshots of each step go to test-artifacts/e2e/.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,16 +14,19 @@ import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
 import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
 import type { Series } from '../../src/dicom/series.ts';
 import { readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
+import { maskBoundingBox } from '../../src/model/mask-box.ts';
 import { loadModelFolder } from '../../src/model/model-folder-node.ts';
 import { ModelSegmenter } from '../../src/model/model-segmenter.ts';
 import type { Segmenter } from '../../src/model/segmenter.ts';
 import { dice } from '../../src/robustness/metrics.ts';
 import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
+import { dciodvfyErrors } from '../helpers/validators.ts';
 import {
   ARTIFACTS,
   CHROMIUM,
   dragImageBox,
   foreignRequests,
+  labelVolume,
   openSeries,
   openViewer,
   screenshot,
@@ -58,28 +60,6 @@ type ViewerWindow = {
     imageToClient(x: number, y: number): [number, number];
   };
 };
-
-function bbox(mask: Uint8Array, offset: number, rows: number, columns: number) {
-  let x0 = columns;
-  let y0 = rows;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < rows; y++)
-    for (let x = 0; x < columns; x++)
-      if (mask[offset + y * columns + x]) {
-        x0 = Math.min(x0, x);
-        x1 = Math.max(x1, x);
-        y0 = Math.min(y0, y);
-        y1 = Math.max(y1, y);
-      }
-  return x1 < 0 ? null : { x0, y0, x1, y1 };
-}
-
-/** dciodvfy's exit code is not reliable (DESIGN.md section 4): count its Error lines instead. */
-function errorLines(path: string): string[] {
-  const run = spawnSync('dciodvfy', ['-new', path], { encoding: 'utf8' });
-  return `${run.stdout}\n${run.stderr}`.split('\n').filter((l) => l.startsWith('Error'));
-}
 
 describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> propagate -> SEG)', () => {
   let server: ViewerServer;
@@ -159,7 +139,11 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
         const { rows, columns } = series.geometry;
         const pixels = rows * columns;
         const index = await page.evaluate(() => (window as unknown as ViewerWindow).__viewer.currentIndex());
-        const truthBox = bbox(truth.masks[liver], index * pixels, rows, columns);
+        const truthBox = maskBoundingBox(
+          truth.masks[liver].subarray(index * pixels, (index + 1) * pixels),
+          rows,
+          columns,
+        );
         expect(truthBox, 'the liver is on the slice shown first').not.toBeNull();
         const margin = 5;
         const box = {
@@ -231,16 +215,7 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
           engine.stopPropagationAfter ? 'cancelled' : 'done',
         );
         await shot('4-propagated');
-        const volume = async (label = 1) => {
-          const b64 = await page.evaluate(
-            (l) => (window as unknown as ViewerWindow).__viewer.labelVolumeBits(l),
-            label,
-          );
-          const bits = Buffer.from(b64, 'base64');
-          const out = new Uint8Array(series.slices.length * pixels);
-          for (let i = 0; i < out.length; i++) out[i] = (bits[i >> 3] >> (i & 7)) & 1;
-          return out;
-        };
+        const volume = (label = 1) => labelVolume(page, label, series.slices.length, pixels);
         const propagated = await volume();
         const slicesWith = (v: Uint8Array) =>
           Array.from({ length: series.slices.length }, (_, z) =>
@@ -270,7 +245,7 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
         const segPath = join(ARTIFACTS, `${engine.name}-export.seg.dcm`);
         await download.saveAs(segPath);
         await shot('5-exported');
-        expect(errorLines(segPath)).toEqual([]);
+        expect(dciodvfyErrors(segPath)).toEqual([]);
         const exported = parseSegmentation(readFileSync(segPath), segPath);
         expect(exported.segmentationType).toBe('BINARY');
         expect(exported.segments.map((s) => s.label)).toEqual(['Liver']);
@@ -321,7 +296,11 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
         await page.selectOption('#organ-select', 'spleen');
         await page.click('[data-testid="add-segment"]');
         const spleen = truth.labels.indexOf('Spleen');
-        const spleenBox = bbox(truth.masks[spleen], index * pixels, rows, columns);
+        const spleenBox = maskBoundingBox(
+          truth.masks[spleen].subarray(index * pixels, (index + 1) * pixels),
+          rows,
+          columns,
+        );
         expect(spleenBox, 'the spleen is on the slice shown').not.toBeNull();
         await dragImageBox(page, {
           x0: spleenBox!.x0 - margin,

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { windowTo8Bit } from '../../src/model/window.ts';
 import { corruptImage8 } from '../../src/robustness/catalogue.ts';
 import { image8Of } from '../../src/robustness/degrade-slice.ts';
 import { missingTools, REPO_ROOT, SHARED_DATA } from '../helpers/tools.ts';
+import { dciodvfyErrors } from '../helpers/validators.ts';
 import { writeSyntheticStudy } from './synthetic-study.ts';
 
 /** Runs the CLI in this process (as bin/robustmedsam.js does), capturing what it prints. */
@@ -30,11 +30,6 @@ async function cli(args: string[]) {
     out.mockRestore();
     err.mockRestore();
   }
-}
-
-function dciodvfyErrors(file: string): string[] {
-  const r = spawnSync('dciodvfy', ['-new', file], { encoding: 'utf8' });
-  return `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => l.startsWith('Error'));
 }
 
 let work: string;

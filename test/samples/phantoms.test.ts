@@ -7,8 +7,8 @@ import { sampleImageUid } from '../../sample-dicom/samples.ts';
 import { parseDicom } from '../../src/dicom/dataset.ts';
 import { RLE_LOSSLESS } from '../../src/dicom/transfer-syntax.ts';
 import { loadPhantom } from '../classical/phantom-truth.ts';
-import { dciodvfyErrors } from '../cli/run-cli.ts';
 import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
+import { dciodvfyErrors } from '../helpers/validators.ts';
 
 const SAMPLES = join(REPO_ROOT, 'sample-dicom');
 
