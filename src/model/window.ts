@@ -1,5 +1,6 @@
 import type { SliceImage } from '../dicom/slice-image.ts';
 import { InputError } from '../errors.ts';
+import { percentileOfSorted } from './percentile.ts';
 import type { Window } from './segmenter.ts';
 
 /** MedSAM's abdomen window, the CT default (HU). */
@@ -44,13 +45,7 @@ export function percentileWindow(values: Float32Array, lowPercent: number, highP
   for (let i = 0; i < values.length; i++)
     if (values[i] !== 0 && !Number.isNaN(values[i])) nonZero[k++] = values[i];
   nonZero.sort();
-  const at = (percent: number): number => {
-    const rank = (percent / 100) * (count - 1);
-    const below = Math.floor(rank);
-    const above = Math.min(below + 1, count - 1);
-    return nonZero[below] + (nonZero[above] - nonZero[below]) * (rank - below);
-  };
-  return { low: at(lowPercent), high: at(highPercent) };
+  return { low: percentileOfSorted(nonZero, lowPercent), high: percentileOfSorted(nonZero, highPercent) };
 }
 
 /**

@@ -14,6 +14,8 @@
  *   null, CSV as "inf"), NSD 0.
  */
 
+import { percentile } from '../model/percentile.ts';
+
 export interface MaskGrid {
   rows: number;
   columns: number;
@@ -175,16 +177,6 @@ function directedSurfaceDistances(from: number[], to: number[], grid: MaskGrid):
   const out = new Float64Array(from.length);
   for (let j = 0; j < from.length; j++) out[j] = Math.sqrt(field[from[j]]);
   return out;
-}
-
-/** p-th percentile (0-100) by linear interpolation between order statistics, as numpy's default. */
-export function percentile(values: ArrayLike<number>, p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = Float64Array.from(values).sort();
-  const position = (p / 100) * (sorted.length - 1);
-  const below = Math.floor(position);
-  const above = Math.min(sorted.length - 1, below + 1);
-  return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }
 
 /** The median (mean of the middle two for an even count; NaN for none): Dice summaries everywhere. */

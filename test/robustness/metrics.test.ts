@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { percentile } from '../../src/model/percentile.ts';
 import {
   compareMasks,
   dice,
@@ -6,7 +7,6 @@ import {
   iou,
   type MaskGrid,
   normalisedSurfaceDistance,
-  percentile,
   surfacePixels,
 } from '../../src/robustness/metrics.ts';
 import { Rng } from '../../src/robustness/random.ts';
