@@ -1,4 +1,4 @@
-import { InputError } from '../errors.ts';
+import { DicomError, InputError } from '../errors.ts';
 
 /**
  * One 2-D slice in modality units (HU for CT), the hand-off from src/dicom to everything downstream.
@@ -65,7 +65,8 @@ export function modalityValuesFromStored(p: StoredPixels): Float32Array {
     );
   }
   if (p.bitsStored < 1 || p.bitsStored > p.bitsAllocated) {
-    throw new InputError(
+    // Valid DICOM never has these: the file is damaged (a DICOM error), not merely unsupported.
+    throw new DicomError(
       'invalid-bits-stored',
       `BitsStored ${p.bitsStored} does not fit BitsAllocated ${p.bitsAllocated}.`,
     );
@@ -73,7 +74,7 @@ export function modalityValuesFromStored(p: StoredPixels): Float32Array {
   const count = p.rows * p.columns;
   const bytesPerPixel = p.bitsAllocated / 8;
   if (p.data.byteLength < count * bytesPerPixel) {
-    throw new InputError(
+    throw new DicomError(
       'pixel-data-too-short',
       `Pixel data has ${p.data.byteLength} bytes; ${p.rows}x${p.columns} pixels of ${p.bitsAllocated} bits need ${count * bytesPerPixel}.`,
       'The file is truncated or its pixel attributes are wrong.',
