@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { InputError } from '../errors.ts';
-import { writeFileAtomic } from './files.ts';
+import { OutputWriteError, writeFilesAtomic } from './files.ts';
 
 /**
  * Output flags (--out, --mask-out) checked before any work is done, and writes whose file-system
@@ -60,11 +60,16 @@ export function outputUnwritable(path: string, flag: string, error: unknown): In
   );
 }
 
-/** writeFileAtomic, with a failure to write reported as the user's output path being unusable. */
-export function writeOutput(path: string, data: Uint8Array | string, flag: string): void {
+/**
+ * A run's output files, all or none (writeFilesAtomic), with a failure to write reported as the user's
+ * output path (named by its flag) being unusable.
+ */
+export function writeOutputs(files: Array<{ path: string; data: Uint8Array | string; flag: string }>): void {
   try {
-    writeFileAtomic(path, data);
+    writeFilesAtomic(files);
   } catch (error) {
-    throw outputUnwritable(path, flag, error);
+    if (!(error instanceof OutputWriteError)) throw error;
+    const flag = files.find((f) => f.path === error.path)?.flag ?? '--out';
+    throw outputUnwritable(error.path, flag, error.cause);
   }
 }

@@ -143,6 +143,29 @@ describe('robustmedsam segment with bad input', () => {
     });
   }
 
+  it('writes neither output when the second one cannot be written (all or nothing)', async () => {
+    const out = join(work, 'all-or-nothing.seg.dcm');
+    const blocker = join(work, 'a-file-not-a-folder');
+    writeFileSync(blocker, 'x');
+    const run = await runCli([
+      'segment',
+      '--series',
+      CT,
+      '--slice',
+      '20',
+      '--box',
+      LIVER_BOX,
+      '--out',
+      out,
+      '--mask-out',
+      join(blocker, 'mask.npy'),
+    ]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/Cannot write .*mask\.npy \(--mask-out\)/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(work).filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
+
   it('refuses a folder that holds no DICOM files, leaving nothing behind', async () => {
     const folder = join(work, 'not-dicom');
     mkdirSync(folder);

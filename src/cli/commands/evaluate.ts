@@ -7,7 +7,7 @@ import { describeEngine, openSegmenter } from '../engine.ts';
 import { type EvaluationRecord, evaluate, formatTable, summarise } from '../evaluation.ts';
 import { loadEvaluationInput } from '../evaluation-input.ts';
 import { parseInteger, parseList, parseWindow } from '../options.ts';
-import { checkOutputFolder, writeOutput } from '../output-paths.ts';
+import { checkOutputFolder, writeOutputs } from '../output-paths.ts';
 import { longString } from '../segment-codes.ts';
 
 interface EvaluateOptions {
@@ -133,9 +133,11 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
     records,
   };
   const segBytes = seg.toBytes();
-  writeOutput(join(options.out, 'dice.csv'), csv(records), '--out');
-  writeOutput(join(options.out, 'evaluation.json'), `${JSON.stringify(report, null, 2)}\n`, '--out');
-  writeOutput(join(options.out, 'predicted.seg.dcm'), segBytes, '--out');
+  writeOutputs([
+    { path: join(options.out, 'dice.csv'), data: csv(records), flag: '--out' },
+    { path: join(options.out, 'evaluation.json'), data: `${JSON.stringify(report, null, 2)}\n`, flag: '--out' },
+    { path: join(options.out, 'predicted.seg.dcm'), data: segBytes, flag: '--out' },
+  ]);
 
   process.stdout.write(
     `${[

@@ -6,7 +6,7 @@ import { parseBox } from '../box-option.ts';
 import { describeEngine, openSegmenter } from '../engine.ts';
 import { encodeNpy } from '../npy.ts';
 import { parseInteger, parseWindow } from '../options.ts';
-import { checkOutputFile, writeOutput } from '../output-paths.ts';
+import { checkOutputFile, writeOutputs } from '../output-paths.ts';
 import { longString, segmentIdentity } from '../segment-codes.ts';
 
 interface SegmentOptions {
@@ -82,8 +82,10 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
     const npyBytes = options.maskOut
       ? encodeNpy({ dtype: 'uint8', shape: [slice.rows, slice.columns], data: result.mask })
       : undefined;
-    writeOutput(options.out, segBytes, '--out');
-    if (options.maskOut && npyBytes) writeOutput(options.maskOut, npyBytes, '--mask-out');
+    writeOutputs([
+      { path: options.out, data: segBytes, flag: '--out' },
+      ...(options.maskOut && npyBytes ? [{ path: options.maskOut, data: npyBytes, flag: '--mask-out' }] : []),
+    ]);
 
     const [rowSpacing, columnSpacing] = slice.pixelSpacing;
     const timings = Object.entries(result.timings)
