@@ -1,5 +1,26 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/**
+ * `mkdir -p`, without Node's recursive mkdir: that one loops forever where mkdir answers ENOENT under a
+ * folder that exists (/proc). Each missing folder is made from the nearest existing one down, so such a
+ * place fails at once.
+ */
+export function makeFolder(path: string): void {
+  const missing: string[] = [];
+  for (let folder = resolve(path); !existsSync(folder); folder = dirname(folder)) {
+    missing.unshift(folder);
+    if (dirname(folder) === folder) break;
+  }
+  for (const folder of missing) {
+    try {
+      mkdirSync(folder);
+    } catch (error) {
+      // Made meanwhile by someone else: fine if it is a folder.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(folder).isDirectory()) throw error;
+    }
+  }
+}
 
 /**
  * Writes through a temporary file in the same folder and renames it into place, so a crash or a bad
@@ -33,7 +54,7 @@ export function writeFilesAtomic(files: Array<{ path: string; data: Uint8Array |
   for (const { path, data } of files) {
     const temporary = `${path}.partial-${process.pid}`;
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      makeFolder(dirname(path));
       staged.push(temporary);
       writeFileSync(temporary, data);
     } catch (error) {

@@ -222,7 +222,8 @@ describe('robustmedsam degrade', () => {
       '--seed',
       '1',
     ];
-    for (const target of [aFile, join(aFile, 'below')]) {
+    // /proc: mkdir answers ENOENT under a folder that exists (Node's recursive mkdir looped on it).
+    for (const target of [aFile, join(aFile, 'below'), '/proc/robustmedsam-out']) {
       const r = await cli(['degrade', ...args, '--out', target]);
       expect(r.status, target).toBe(3);
       expect(r.stderr).toMatch(/is a file|Cannot write/);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { deriveSeries, writeImageSeries } from '../../dicom/image-series-writer.ts';
@@ -11,7 +11,7 @@ import {
   referenceIntensity,
 } from '../../robustness/catalogue.ts';
 import { degradeSlice } from '../../robustness/degrade-slice.ts';
-import { writeFileAtomic } from '../files.ts';
+import { makeFolder, writeFileAtomic } from '../files.ts';
 import { parseInteger, parseWindow } from '../options.ts';
 import { checkOutputFolder, outputUnwritable } from '../output-paths.ts';
 
@@ -73,7 +73,7 @@ export async function runDegrade(options: DegradeOptions): Promise<void> {
   const partial = `${options.out.replace(/\/+$/, '')}.partial-${process.pid}`;
   try {
     rmSync(partial, { recursive: true, force: true });
-    mkdirSync(partial, { recursive: true });
+    makeFolder(partial);
     const digits = String(instances.length).length;
     for (const instance of instances) {
       writeFileAtomic(

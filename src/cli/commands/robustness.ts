@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
@@ -36,7 +35,7 @@ import {
   summarise,
 } from '../../robustness/report.ts';
 import { openSegmenter } from '../engine.ts';
-import { writeFileAtomic } from '../files.ts';
+import { makeFolder, writeFileAtomic } from '../files.ts';
 import { parseInteger, parseList, parseSeverities, parseWindow } from '../options.ts';
 import { checkOutputFolder, outputUnwritable } from '../output-paths.ts';
 import { corruptionHelp } from './degrade.ts';
@@ -178,7 +177,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
   }
 
   try {
-    mkdirSync(options.out, { recursive: true });
+    makeFolder(options.out);
   } catch (error) {
     throw outputUnwritable(options.out, '--out', error);
   }
