@@ -135,7 +135,11 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
   const segBytes = seg.toBytes();
   writeOutputs([
     { path: join(options.out, 'dice.csv'), data: csv(records), flag: '--out' },
-    { path: join(options.out, 'evaluation.json'), data: `${JSON.stringify(report, null, 2)}\n`, flag: '--out' },
+    {
+      path: join(options.out, 'evaluation.json'),
+      data: `${JSON.stringify(report, null, 2)}\n`,
+      flag: '--out',
+    },
     { path: join(options.out, 'predicted.seg.dcm'), data: segBytes, flag: '--out' },
   ]);
 
