@@ -1,19 +1,25 @@
 /**
  * The demo viewer: one Cornerstone3D viewport (stack, or volume in the acquisition plane), the
- * RobustMedSAM extension's toolbar and commands, a segment list, and a status line. Series come from the
- * bundled samples (served by the viewer itself) or from files the user opens or drops. Nothing is
- * configured through the page's URL.
+ * RobustMedSAM OHIF extension registered on the demo's own services (services.ts) and driven through its
+ * commands, a segment list, and a status line. Series come from the bundled samples (served by the viewer
+ * itself) or from files the user opens or drops. Nothing is configured through the page's URL.
  */
 import { cache, type Types } from '@cornerstonejs/core';
 import { segmentation } from '@cornerstonejs/tools';
 import { pixelToWorld } from '../../src/cornerstone/image-plane.ts';
 import { PREVIEW_LABEL_VALUE, resolveLabelmapTarget } from '../../src/cornerstone/labelmap-bridge.ts';
-import { DEFAULT_CUSTOMIZATIONS } from '../src/customizations.ts';
-import { createRobustMedSamExtension } from '../src/index.ts';
+import robustMedSamExtension, {
+  CUSTOMIZATION_IDS,
+  getRobustMedSamSession,
+  type RobustMedSamCustomizations,
+  resolveCustomizations,
+} from '../src/index.ts';
 import { isSeg, loadSeriesFiles, setUpCornerstone, showSeries, type ViewKind } from './cornerstone-setup.ts';
 import { createSegHost } from './seg-host.ts';
 import { SegmentList } from './segment-list.ts';
+import { createDemoServices, registerExtension } from './services.ts';
 import { wireStatus } from './status-line.ts';
+import { segTestHooks } from './test-hooks-seg.ts';
 import { bindKeys, renderToolbar } from './toolbar.ts';
 import {
   $,
@@ -47,24 +53,31 @@ async function main(): Promise<void> {
   state.loaded = null;
   state.segments = segments;
   state.viewport = () => viewport;
-  state.extension = createRobustMedSamExtension({
-    host: {
-      createWorker: () =>
-        new Worker(new URL('../src/segmenter.worker.ts', import.meta.url), { type: 'module' }),
-      // No viewport to follow or draw in until a series is shown.
-      getViewport: () => (state.loaded ? viewport : undefined),
-    },
-    seg: createSegHost(state, { setMessage }),
-    getToolGroup: () => toolGroup,
-    customizations: { ...DEFAULT_CUSTOMIZATIONS },
+
+  // The extension, registered and driven as OHIF would: through services and commands.
+  const demo = createDemoServices({ renderingEngine: cs.renderingEngine, toolGroup, notify: setMessage });
+  const toolbarButtons = registerExtension(demo, robustMedSamExtension, {
+    createWorker: () =>
+      new Worker(new URL('../src/segmenter.worker.ts', import.meta.url), { type: 'module' }),
+    segHost: createSegHost(state, { setMessage }),
   });
-  const { session } = state.extension;
+  const { commandsManager, customizationService, servicesManager } = demo;
+  const session = getRobustMedSamSession(servicesManager);
+  state.session = session;
+  state.commands = commandsManager;
+  /** A viewer control changes a customisation: the session takes it from the service at once. */
+  const customize = <K extends keyof RobustMedSamCustomizations>(
+    key: K,
+    value: RobustMedSamCustomizations[K],
+  ) => {
+    customizationService.setCustomization(CUSTOMIZATION_IDS[key], value);
+    session.configure(resolveCustomizations(customizationService));
+  };
   let lastPreview: unknown = null;
   session.controller.addEventListener('preview', (e) => {
     lastPreview = (e as CustomEvent).detail;
   });
-  session.addToolTo(toolGroup);
-  renderToolbar(state, toolGroup);
+  renderToolbar(state, toolGroup, toolbarButtons);
   bindKeys(state);
   wireStatus(state);
 
@@ -108,9 +121,10 @@ async function main(): Promise<void> {
     referenceButton.hidden = true;
     await openSeries(name, files);
     for (const seg of state.loaded?.segFiles ?? []) {
-      await state.extension
-        .getCommandsModule()
-        .actions.robustmedsamLoadSeg({ bytes: new Uint8Array(seg.bytes), name: seg.name });
+      await commandsManager.runCommand('robustmedsamLoadSeg', {
+        bytes: new Uint8Array(seg.bytes),
+        name: seg.name,
+      });
     }
   };
 
@@ -159,7 +173,7 @@ async function main(): Promise<void> {
     try {
       for (const path of references) {
         const bytes = new Uint8Array(await (await fetch(`./samples/${path}`)).arrayBuffer());
-        await state.extension.getCommandsModule().actions.robustmedsamLoadSeg({ bytes, name: path });
+        await commandsManager.runCommand('robustmedsamLoadSeg', { bytes, name: path });
       }
     } catch (error) {
       setMessage(describeError(error), true);
@@ -220,9 +234,10 @@ async function main(): Promise<void> {
     try {
       // A single SEG dropped on a displayed series is loaded onto it; anything else opens as a series.
       if (files.length === 1 && state.loaded && isSeg(files[0])) {
-        await state.extension
-          .getCommandsModule()
-          .actions.robustmedsamLoadSeg({ bytes: new Uint8Array(files[0].bytes), name: files[0].name });
+        await commandsManager.runCommand('robustmedsamLoadSeg', {
+          bytes: new Uint8Array(files[0].bytes),
+          name: files[0].name,
+        });
       } else {
         await openSeriesWithSegs(`${files.length} dropped files`, files);
       }
@@ -241,12 +256,12 @@ async function main(): Promise<void> {
     engineSelect.append(new Option(`${m.name} ${m.version} (${m.id})`, `./models/${m.id}/`));
   const loadEngine = async () => {
     try {
-      await session.loadEngine(engineSelect.value || null);
+      await commandsManager.runCommand('robustmedsamLoadEngine', { modelUrl: engineSelect.value || null });
       setMessage('');
-    } catch (error) {
+    } catch {
+      // The extension has shown why (uiNotificationService); the badge says that no engine is loaded.
       $('status-engine').textContent = 'Engine: not loaded';
       $('engine-badge').textContent = 'no engine';
-      setMessage(describeError(error), true);
     }
   };
   engineSelect.addEventListener('change', loadEngine);
@@ -261,14 +276,14 @@ async function main(): Promise<void> {
     if (!preset) viewport.resetProperties();
     viewport.render();
   });
-  ($('model-window') as HTMLInputElement).addEventListener('change', (e) => {
-    session.controller.settings.useViewportWindow = (e.target as HTMLInputElement).checked;
-  });
+  const modelWindow = $('model-window') as HTMLInputElement;
+  modelWindow.checked = session.customizations.segmentWithViewportWindow;
+  modelWindow.addEventListener('change', () => customize('segmentWithViewportWindow', modelWindow.checked));
   const preEncode = $('pre-encode') as HTMLInputElement;
   preEncode.value = String(session.customizations.slicesToPreEncode);
   preEncode.addEventListener('change', () => {
-    session.encoder.options.radius = Math.max(0, Math.min(10, Number(preEncode.value) || 0));
-    void session.encoder.encodeAround(viewport);
+    customize('slicesToPreEncode', Math.max(0, Math.min(10, Math.round(Number(preEncode.value)) || 0)));
+    if (state.loaded) void session.encoder.encodeAround(viewport);
   });
 
   /** The labelmap values of the slice showing `imageId` (the first segment's layer), whatever the kind. */
@@ -279,6 +294,7 @@ async function main(): Promise<void> {
 
   // For the end-to-end tests and the benchmark: read-only views of the state.
   (window as unknown as { __viewer: unknown }).__viewer = {
+    ...segTestHooks(state),
     state,
     cache,
     segmentation,

@@ -1,7 +1,8 @@
 /**
  * "Export SEG" and "Load SEG" in the demo: the SEG is written from the displayed series and the
  * segment list, offered as a download; a SEG is loaded from a file the user picks (or drops) onto the
- * displayed series, and its segments join the list. The voxel work of both runs in the session's
+ * displayed series, and its segments join the list. Both take the shown image ids only, as an OHIF
+ * host would (the series is read from Cornerstone's metadata); the voxel work runs in the session's
  * segmenter worker.
  */
 import { exportSegmentation, loadSegmentation } from '../../src/cornerstone/seg-io.ts';
@@ -23,7 +24,6 @@ export function createSegHost(
       bytes,
       name,
       segmentationId: loaded.segmentationId,
-      series: loaded.series,
       imageIds: loaded.imageIds,
       firstSegmentIndex: state.segments.nextIndex(),
     });
@@ -57,9 +57,8 @@ export function createSegHost(
     async exportSeg(session, mode) {
       const loaded = requireSeries();
       const engine = session.client.status?.info;
-      const { bytes, segmentsWritten } = await exportSegmentation(session.client, {
+      const { bytes, segmentsWritten, seriesInstanceUID } = await exportSegmentation(session.client, {
         segmentationId: loaded.segmentationId,
-        series: loaded.series,
         imageIds: loaded.imageIds,
         type: mode,
         softwareVersion: '0.1.0',
@@ -73,7 +72,7 @@ export function createSegHost(
           },
         })),
       });
-      const name = `${loaded.series.seriesInstanceUID}.seg.dcm`;
+      const name = `${seriesInstanceUID}.seg.dcm`;
       const url = URL.createObjectURL(new Blob([bytes.slice().buffer], { type: 'application/dicom' }));
       const a = document.createElement('a');
       a.href = url;

@@ -1,13 +1,16 @@
-/** The status line: engine and backend, model and cache, progress, and each preview's timing. */
+/**
+ * The status line: engine and backend, model and cache, progress, and each preview's timing. Errors
+ * reach the message line through the extension's uiNotificationService (services.ts).
+ */
 import type { ProgressEvent } from '../../src/cornerstone/worker/protocol.ts';
-import { $, describeError, setMessage, type ViewerState } from './viewer-state.ts';
+import { $, type ViewerState } from './viewer-state.ts';
 
 function formatBytes(n: number): string {
   return n > 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MB` : `${Math.round(n / 1024)} kB`;
 }
 
 export function wireStatus(state: ViewerState): void {
-  const { session } = state.extension;
+  const { session } = state;
   const engine = $('status-engine');
   const model = $('status-model');
   const progress = $('status-progress');
@@ -68,9 +71,4 @@ export function wireStatus(state: ViewerState): void {
     result.dataset.propagation = d.state;
     result.dataset.propagatedSlices = String(d.slicesDone);
   });
-  session.controller.addEventListener('error', (e) =>
-    setMessage(describeError((e as CustomEvent).detail), true),
-  );
-  session.addEventListener('error', (e) => setMessage(describeError((e as CustomEvent).detail), true));
-  session.client.addEventListener('error', (e) => setMessage(describeError((e as CustomEvent).detail), true));
 }

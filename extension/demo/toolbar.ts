@@ -1,4 +1,7 @@
-/** The toolbar (the extension's buttons plus window/level, pan, zoom) and the keyboard shortcuts. */
+/**
+ * The toolbar (the extension's buttons plus window/level, pan, zoom) and the keyboard shortcuts. The
+ * extension's buttons and keys run its commands through the commands manager, as OHIF's toolbar does.
+ */
 import {
   PanTool,
   Enums as ToolsEnums,
@@ -7,11 +10,25 @@ import {
   ZoomTool,
 } from '@cornerstonejs/tools';
 import { BoxPromptSegmentationTool } from '../../src/cornerstone/box-prompt-tool.ts';
-import { $, describeError, setMessage, type ViewerState } from './viewer-state.ts';
+import type { CommandName, ToolbarButton } from '../src/index.ts';
+import { $, type ViewerState } from './viewer-state.ts';
 
-export function renderToolbar(state: ViewerState, toolGroup: ToolsTypes.IToolGroup): void {
+/**
+ * Runs one of the extension's commands. Its failures, thrown or rejected, are dropped here: the extension
+ * has already shown them through uiNotificationService.
+ */
+function run(state: ViewerState, name: CommandName, options?: Record<string, unknown>): void {
+  Promise.resolve()
+    .then(() => state.commands.runCommand(name, options))
+    .catch(() => undefined);
+}
+
+export function renderToolbar(
+  state: ViewerState,
+  toolGroup: ToolsTypes.IToolGroup,
+  extensionButtons: ToolbarButton[],
+): void {
   const bar = $('toolbar');
-  const { actions } = state.extension.getCommandsModule();
   const primaryTools: Array<[string, string]> = [
     [WindowLevelTool.toolName, 'Window/level'],
     [PanTool.toolName, 'Pan'],
@@ -37,7 +54,7 @@ export function renderToolbar(state: ViewerState, toolGroup: ToolsTypes.IToolGro
     }
     markActive(toolName);
   };
-  for (const def of state.extension.getToolbarModule()[0].buttons) {
+  for (const def of extensionButtons) {
     const button = document.createElement('button');
     button.type = 'button';
     button.textContent = def.label;
@@ -48,11 +65,7 @@ export function renderToolbar(state: ViewerState, toolGroup: ToolsTypes.IToolGro
       if (def.id === 'BoxPrompt') {
         activatePrimary(BoxPromptSegmentationTool.toolName);
       }
-      for (const c of def.commands) {
-        Promise.resolve(actions[c.commandName as keyof typeof actions](c.commandOptions)).catch((error) =>
-          setMessage(describeError(error), true),
-        );
-      }
+      for (const c of def.commands) run(state, c.commandName as CommandName, c.commandOptions);
     });
     buttons.push(button);
     bar.append(button);
@@ -68,23 +81,22 @@ export function renderToolbar(state: ViewerState, toolGroup: ToolsTypes.IToolGro
     bar.append(button);
   }
   activatePrimary(BoxPromptSegmentationTool.toolName);
-  actions.robustmedsamActivateBoxTool();
+  run(state, 'robustmedsamActivateBoxTool');
 }
 
 export function bindKeys(state: ViewerState): void {
-  const { actions } = state.extension.getCommandsModule();
   document.addEventListener('keydown', (event) => {
     if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
-    const run = (name: keyof typeof actions) => {
+    const key = (name: CommandName) => {
       event.preventDefault();
-      Promise.resolve(actions[name]()).catch((error) => setMessage(describeError(error), true));
+      run(state, name);
     };
-    if (event.key === 'Enter') run('robustmedsamAccept');
-    else if (event.key === 'Escape') run('robustmedsamReject');
-    else if (event.key === 'p') run('robustmedsamPropagate');
+    if (event.key === 'Enter') key('robustmedsamAccept');
+    else if (event.key === 'Escape') key('robustmedsamReject');
+    else if (event.key === 'p') key('robustmedsamPropagate');
     else if (event.key === 'b')
       ($('toolbar').querySelector('[data-testid="tool-BoxPrompt"]') as HTMLButtonElement)?.click();
-    else if ((event.ctrlKey || event.metaKey) && event.key === 'z') run('robustmedsamUndo');
-    else if ((event.ctrlKey || event.metaKey) && event.key === 'y') run('robustmedsamRedo');
+    else if ((event.ctrlKey || event.metaKey) && event.key === 'z') key('robustmedsamUndo');
+    else if ((event.ctrlKey || event.metaKey) && event.key === 'y') key('robustmedsamRedo');
   });
 }

@@ -1,8 +1,9 @@
 /** The demo viewer's shared state and its message line. */
 import type { Types } from '@cornerstonejs/core';
 import type { Series } from '../../src/dicom/series.ts';
-import type { RobustMedSamExtension } from '../src/index.ts';
+import type { RobustMedSamSession } from '../src/index.ts';
 import type { SegmentList } from './segment-list.ts';
+import type { DemoCommandsManager } from './services.ts';
 
 export const VIEWPORT_ID = 'robustmedsam-viewport';
 export const TOOL_GROUP_ID = 'robustmedsam-tools';
@@ -29,7 +30,9 @@ export interface LoadedSeries {
 
 export interface ViewerState {
   loaded: LoadedSeries | null;
-  extension: RobustMedSamExtension;
+  /** The extension's session (status line, timings) and the commands manager that runs its commands. */
+  session: RobustMedSamSession;
+  commands: DemoCommandsManager;
   segments: SegmentList;
   viewport: () => Types.IStackViewport;
 }
@@ -40,7 +43,4 @@ export function setMessage(text: string, error = false): void {
   el.classList.toggle('error', error);
 }
 
-export function describeError(error: unknown): string {
-  const e = error as { message?: string; hint?: string };
-  return [e?.message ?? String(error), e?.hint].filter(Boolean).join(' ');
-}
+export { describeError } from '../src/index.ts';

@@ -1,7 +1,10 @@
 /**
- * What an integrator may change, OHIF-style (getCustomizationModule). Nothing is read from the page's
- * URL: a deployment sets these in its extension configuration.
+ * What an integrator may change, through OHIF's customizationService: the extension registers the
+ * defaults below (getCustomizationModule) and reads each id back from the service. Nothing is read from
+ * the page's URL.
  */
+import { InputError } from '../../src/errors.ts';
+
 export interface WindowPreset {
   id: string;
   label: string;
@@ -60,8 +63,65 @@ export const CUSTOMIZATION_IDS: Record<keyof RobustMedSamCustomizations, string>
   threads: 'robustmedsam.threads',
 };
 
-export function resolveCustomizations(
-  overrides: Partial<RobustMedSamCustomizations> = {},
-): RobustMedSamCustomizations {
-  return { ...DEFAULT_CUSTOMIZATIONS, ...overrides };
+/** What the extension asks of OHIF's customizationService: the value registered under an id, if any. */
+export interface CustomizationSource {
+  getCustomization(customizationId: string): unknown;
+}
+
+/**
+ * The customisations in force: for each id in CUSTOMIZATION_IDS the value `source` holds, else the
+ * default. A value of the wrong type or range is refused (InputError `bad-customization`) instead of
+ * reaching the engine, where it would fail far from its cause.
+ */
+export function resolveCustomizations(source?: CustomizationSource): RobustMedSamCustomizations {
+  const resolved = { ...DEFAULT_CUSTOMIZATIONS };
+  for (const key of Object.keys(CUSTOMIZATION_IDS) as Array<keyof RobustMedSamCustomizations>) {
+    const id = CUSTOMIZATION_IDS[key];
+    const value = source?.getCustomization(id);
+    if (value === undefined) continue;
+    const problem = CHECKS[key](value);
+    if (problem) {
+      throw new InputError(
+        'bad-customization',
+        `Customisation ${id} is ${describeValue(value)}; ${problem}.`,
+        `Fix the value set for ${id} (the mode's customizationService.setCustomizations, or the app ` +
+          `config's customizationService), or remove it to use the default (${describeValue(DEFAULT_CUSTOMIZATIONS[key])}).`,
+      );
+    }
+    (resolved as Record<string, unknown>)[key] = value;
+  }
+  return resolved;
+}
+
+/** Each check returns what the value must be, or '' when it is acceptable. */
+const CHECKS: Record<keyof RobustMedSamCustomizations, (value: unknown) => string> = {
+  modelUrl: (v) => (v === null || (typeof v === 'string' && v.length > 0) ? '' : 'it must be a URL or null'),
+  windowPresets: (v) => {
+    if (!Array.isArray(v)) return 'it must be an array of { id, label, low, high }';
+    for (const [i, p] of v.entries()) {
+      const preset = p as Partial<WindowPreset> | null;
+      if (typeof preset?.id !== 'string' || typeof preset.label !== 'string')
+        return `entry ${i} must have a string id and label`;
+      if (!Number.isFinite(preset.low) || !Number.isFinite(preset.high) || preset.low! >= preset.high!)
+        return `entry ${i} must have finite numbers low < high`;
+    }
+    return '';
+  },
+  segmentWithViewportWindow: (v) => (typeof v === 'boolean' ? '' : 'it must be true or false'),
+  slicesToPreEncode: (v) => (isWhole(v, 0) ? '' : 'it must be a whole number >= 0'),
+  exportMode: (v) => (v === 'BINARY' || v === 'LABELMAP' ? '' : "it must be 'BINARY' or 'LABELMAP'"),
+  propagationMargin: (v) => (isWhole(v, 0) ? '' : 'it must be a whole number of pixels >= 0'),
+  propagationLimit: (v) => (isWhole(v, 1) ? '' : 'it must be a whole number of slices >= 1'),
+  threads: (v) => (isWhole(v, 1) ? '' : 'it must be a whole number >= 1'),
+};
+
+function isWhole(value: unknown, min: number): boolean {
+  return Number.isInteger(value) && (value as number) >= min;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'none';
+  if (typeof value === 'string') return `'${value}'`;
+  const json = JSON.stringify(value);
+  return json === undefined ? String(value) : json.length > 80 ? `${json.slice(0, 77)}...` : json;
 }

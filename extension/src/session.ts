@@ -1,7 +1,7 @@
 /**
  * One viewer's RobustMedSAM state: the segmenter worker, the box-prompt controller, neighbour
- * pre-encoding, and the tool registered in a tool group. The OHIF extension's commands and the demo
- * viewer both drive a session; the host tells it which viewport is active.
+ * pre-encoding, and the tool registered in a tool group. The OHIF extension (ohif-extension.ts) creates
+ * one per servicesManager and its commands drive it; the host tells it which viewport is active.
  */
 
 import { eventTarget, type Types } from '@cornerstonejs/core';
@@ -39,25 +39,23 @@ export interface MouseUpTiming {
 
 export class RobustMedSamSession extends EventTarget {
   readonly host: SessionHost;
-  customizations: RobustMedSamCustomizations;
+  private inForce: RobustMedSamCustomizations;
   readonly client: SegmenterClient;
   readonly controller: BoxPromptController;
   readonly encoder: NeighbourEncoder;
   private lastMouseUp = 0;
+  private following: Types.IStackViewport | null = null;
   /** Mouse-up to preview, per box (newest last); read by the benchmark. */
   readonly timings: MouseUpTiming[] = [];
 
   constructor(host: SessionHost, customizations: RobustMedSamCustomizations) {
     super();
     this.host = host;
-    this.customizations = customizations;
+    this.inForce = customizations;
     this.client = new SegmenterClient(host.createWorker());
-    this.controller = new BoxPromptController(this.client, {
-      useViewportWindow: customizations.segmentWithViewportWindow,
-      propagationMargin: customizations.propagationMargin,
-      propagationLimit: customizations.propagationLimit,
-    });
+    this.controller = new BoxPromptController(this.client);
     this.encoder = new NeighbourEncoder(this.controller, { radius: customizations.slicesToPreEncode });
+    this.configure(customizations);
     this.controller.addEventListener('preview', (event) => {
       const detail = (event as CustomEvent<PreviewEventDetail>).detail;
       // Announcing the preview made Cornerstone schedule a render of the segmentation; the preview counts
@@ -82,6 +80,25 @@ export class RobustMedSamSession extends EventTarget {
       const fallback = setTimeout(shown, 2000);
       eventTarget.addEventListener(ToolsEnums.Events.SEGMENTATION_RENDERED, shown);
     });
+  }
+
+  /**
+   * Puts new customisations in force: the window fed to the model, pre-encoding radius and propagation
+   * apply from the next box; `modelUrl` and `threads` from the next `loadEngine`.
+   */
+  configure(customizations: RobustMedSamCustomizations): void {
+    this.inForce = customizations;
+    Object.assign(this.controller.settings, {
+      useViewportWindow: customizations.segmentWithViewportWindow,
+      propagationMargin: customizations.propagationMargin,
+      propagationLimit: customizations.propagationLimit,
+    });
+    this.encoder.options.radius = customizations.slicesToPreEncode;
+  }
+
+  /** The customisations in force (changed through `configure`). */
+  get customizations(): RobustMedSamCustomizations {
+    return this.inForce;
   }
 
   /** Registers the tool with Cornerstone (once per page) and adds it, configured, to a tool group. */
@@ -112,13 +129,19 @@ export class RobustMedSamSession extends EventTarget {
       this.customizations.threads,
     );
     const viewport = this.host.getViewport();
-    if (viewport) this.encoder.follow(viewport);
+    if (viewport) this.follow(viewport);
     return status;
   }
 
   /** Starts pre-encoding around the slice shown in `viewport` (call when a series is displayed). */
   follow(viewport: Types.IStackViewport): void {
+    this.following = viewport;
     this.encoder.follow(viewport);
+  }
+
+  /** The viewport pre-encoding follows (the last one given to `follow`). */
+  get followed(): Types.IStackViewport | null {
+    return this.following;
   }
 
   onProgress(listener: (event: ProgressEvent) => void): void {

@@ -25,6 +25,10 @@ import type { LabelmapArray } from './labelmap-compose.ts';
  */
 export type SegSeries = SegmentationSource & SeriesLayout;
 
+/**
+ * The SegSeries of a series read from files. The viewer builds the same from Cornerstone's metadata
+ * (series-metadata.ts), where a host has image ids and no files.
+ */
 export function segSeries(series: Series): SegSeries {
   const g = series.geometry;
   return {

@@ -2,13 +2,13 @@
  * DICOM SEG in and out of a Cornerstone labelmap. The main thread only copies labelmap slices out of
  * Cornerstone's cache (resolving each segment's layer and label value) and writes back whole slices;
  * the segmenter's worker does every per-voxel step through seg-compose.ts and src/dicom's one SEG
- * writer and reader. A load is one undo step.
+ * writer and reader. A load is one undo step. The series is read from Cornerstone's metadata for the
+ * image ids given (series-metadata.ts), so a host needs image ids only, whether the images came from
+ * files or from DICOMweb.
  */
 
 import type { SegmentInfo } from '../dicom/seg-reader.ts';
 import type { SegmentationType, SegmentDescription } from '../dicom/seg-writer.ts';
-import type { Series } from '../dicom/series.ts';
-import { InputError } from '../errors.ts';
 import {
   announce,
   pushSliceChanges,
@@ -18,26 +18,16 @@ import {
   writeLabelmapSlice,
 } from './labelmap-bridge.ts';
 import type { LabelmapArray } from './labelmap-compose.ts';
-import { type SegComposeJob, type SegmentPlace, segSeries } from './seg-compose.ts';
+import type { SegComposeJob, SegmentPlace } from './seg-compose.ts';
 import type { SegmenterClient } from './segmenter-client.ts';
+import { segSeriesFromMetadata } from './series-metadata.ts';
 
 /** The worker calls SEG export and load use. */
 export type SegWorker = Pick<SegmenterClient, 'writeSeg' | 'readSeg' | 'composeSeg'>;
 
-/** The images shown must be the series' slices, one for one, or masks would land on the wrong slices. */
-function checkShownSeries(series: Series, imageIds: string[]): void {
-  if (imageIds.length !== series.slices.length) {
-    throw new InputError(
-      'series-mismatch',
-      `${imageIds.length} images are shown but the series has ${series.slices.length} slices.`,
-    );
-  }
-}
-
 export interface ExportSegmentOptions {
   segmentationId: string;
-  series: Series;
-  /** Cornerstone image ids of `series.slices`, same order. */
+  /** Cornerstone image ids of the series' images, in any order (the SEG lists them along the normal). */
   imageIds: string[];
   /** Segments to write, with the Cornerstone segment index each is stored under. */
   segments: Array<{ segmentIndex: number; description: SegmentDescription }>;
@@ -51,9 +41,9 @@ export interface ExportSegmentOptions {
 export async function exportSegmentation(
   worker: SegWorker,
   options: ExportSegmentOptions,
-): Promise<{ bytes: Uint8Array; segmentsWritten: number }> {
-  const { series, imageIds, segmentationId } = options;
-  checkShownSeries(series, imageIds);
+): Promise<{ bytes: Uint8Array; segmentsWritten: number; seriesInstanceUID: string }> {
+  const { segmentationId } = options;
+  const { series, imageIds } = segSeriesFromMetadata(options.imageIds);
   // Each labelmap slice is copied once, however many segments share its layer.
   const labelSlices: LabelmapArray[] = [];
   const labelSliceOf = new Map<string, number>();
@@ -69,8 +59,8 @@ export async function exportSegmentation(
       return { labelSlice, labelValue };
     }),
   }));
-  return worker.writeSeg({
-    series: segSeries(series),
+  const written = await worker.writeSeg({
+    series,
     labelSlices,
     segments,
     writer: {
@@ -82,6 +72,7 @@ export async function exportSegmentation(
       equipment: options.softwareVersion ? { softwareVersions: options.softwareVersion } : undefined,
     },
   });
+  return { ...written, seriesInstanceUID: series.seriesInstanceUID };
 }
 
 export interface LoadedSegments {
@@ -93,7 +84,7 @@ export interface LoadedSegments {
 }
 
 /**
- * Reads a SEG made for `series` and writes its segments into the labelmap under `firstSegmentIndex`,
+ * Reads a SEG made for the series of `imageIds` (any order) and writes its segments into the labelmap under `firstSegmentIndex`,
  * `firstSegmentIndex + 1`, ... (the caller registers them as segments). One undo step.
  */
 export async function loadSegmentation(
@@ -102,18 +93,13 @@ export async function loadSegmentation(
     bytes: Uint8Array | ArrayBuffer;
     name: string;
     segmentationId: string;
-    series: Series;
     imageIds: string[];
     firstSegmentIndex: number;
   },
 ): Promise<LoadedSegments> {
-  const { series, imageIds, segmentationId, firstSegmentIndex } = options;
-  checkShownSeries(series, imageIds);
-  const placed = await worker.readSeg({
-    bytes: options.bytes,
-    name: options.name,
-    series: segSeries(series),
-  });
+  const { segmentationId, firstSegmentIndex } = options;
+  const { series, imageIds } = segSeriesFromMetadata(options.imageIds);
+  const placed = await worker.readSeg({ bytes: options.bytes, name: options.name, series });
   // Only the slices the SEG covers are copied out, composed in the worker and written back.
   const targets = placed.slices.map((z) => {
     const bySegment = placed.segments.map((_, k) =>

@@ -11,10 +11,13 @@ function first(value: number | number[] | undefined): number | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** 0-based frame number from a `...?frame=N` or `...&frame=N` image id (N is 1-based there). */
+/**
+ * 0-based frame number from a wadouri `...?frame=N` / `...&frame=N` or a wadors `.../frames/N` image id
+ * (N is 1-based there); 0 for an image id that names no frame.
+ */
 export function frameFromImageId(imageId: string): number {
-  const match = /[?&]frame=(\d+)/.exec(imageId);
-  return match ? Math.max(0, Number(match[1]) - 1) : 0;
+  const match = /[?&]frame=(\d+)|\/frames\/(\d+)(?=[/?#]|$)/.exec(imageId);
+  return match ? Math.max(0, Number(match[1] ?? match[2]) - 1) : 0;
 }
 
 export function sliceImageFromCornerstone(image: Types.IImage): SliceImage {

@@ -12,6 +12,7 @@ import type { segmentation } from '@cornerstonejs/tools';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import type { ViewerState } from '../../extension/demo/viewer-state.ts';
+import type { SeriesFromMetadata } from '../../src/cornerstone/series-metadata.ts';
 import { REPO_ROOT } from '../helpers/tools.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -164,8 +165,14 @@ export interface ViewerHooks {
   /** One label value over the whole series as base64 bits (see `labelVolume`). */
   labelVolumeBits(label: number): string;
   imageToClient(x: number, y: number): [number, number];
+  /** The SegSeries SEG export and load build from Cornerstone's metadata (extension/demo/test-hooks-seg.ts). */
+  segSeriesFromMetadata(): SeriesFromMetadata;
 }
 export type ViewerWindow = { __viewer: ViewerHooks };
+
+/** The SegSeries the viewer builds from Cornerstone's metadata for the series shown, and its image ids. */
+export const segSeriesFromMetadata = (page: Page): Promise<SeriesFromMetadata> =>
+  page.evaluate(() => (window as unknown as ViewerWindow).__viewer.segSeriesFromMetadata());
 
 /** Drags a box with the mouse from image pixel (x0, y0) to (x1, y1) of the slice shown. */
 export async function dragImageBox(

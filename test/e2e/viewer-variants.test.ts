@@ -15,11 +15,13 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
+import { segSeries } from '../../src/cornerstone/seg-compose.ts';
 import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
 import { readSeries, type Series } from '../../src/dicom/series.ts';
 import { readDicomFile, readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
 import { boxAroundMask } from '../../src/model/mask-box.ts';
 import { dice } from '../../src/robustness/metrics.ts';
+import { expectSameSegSeries } from '../cornerstone/seg-series-compare.ts';
 import { enhancedFrom } from '../dicom/enhanced-copy.ts';
 import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
 import { dciodvfyErrors } from '../helpers/validators.ts';
@@ -35,6 +37,7 @@ import {
   openViewer,
   screenshot,
   scrollSlices,
+  segSeriesFromMetadata,
   shownColour,
   startViewer,
   type ViewerBrowser,
@@ -192,6 +195,12 @@ describe.skipIf(missing)('demo viewer in chromium: enhanced multi-frame series, 
       expect(frames[0]).not.toEqual(frames[1]);
       expect(frames[1]).not.toEqual(frames[2]);
 
+      // What SEG export and load build from Cornerstone's metadata (image ids only, as in OHIF) is
+      // what src/dicom reads from the file in Node, frame numbers included, in the same slice order.
+      const fromMetadata = await segSeriesFromMetadata(page);
+      expectSameSegSeries(fromMetadata.series, segSeries(series));
+      expect(fromMetadata.imageIds).toEqual(shown);
+
       // 3. Scroll away from the middle slice: the viewport shows another frame.
       const middle = await currentIndex(page);
       const index = await scrollSlices(page, 4);
@@ -269,6 +278,13 @@ describe.skipIf(missing)('demo viewer in chromium: enhanced multi-frame series, 
       expect(kind.volumeId, 'the segmentation is a labelmap volume').toBeTruthy();
       expect(kind.referencedVolumeId, 'derived from the series volume').toBeTruthy();
       expect(kind.slices).toBe(classic.slices.length);
+      // The single-frame CT as SEG export and load see it through Cornerstone's metadata is the
+      // series src/dicom reads from the same files in Node.
+      const fromMetadata = await segSeriesFromMetadata(page);
+      expectSameSegSeries(fromMetadata.series, segSeries(classic));
+      expect(fromMetadata.imageIds).toEqual(
+        await page.evaluate(() => (window as unknown as ViewerWindow).__viewer.state.loaded!.imageIds),
+      );
       await shot('1-series');
 
       // 2. A slice away from the middle, where a slice-order mix-up cannot hide.

@@ -1,0 +1,279 @@
+/**
+ * The OHIF extension object on OHIF-shaped services, in Node: customisations read from a
+ * customizationService (defaults, overrides, wrong types refused), the active viewport's tool group
+ * looked up when a command runs, the engine loaded through a real segmenter worker protocol (the
+ * classical engine over a MessageChannel), and failures shown through uiNotificationService.
+ * Cornerstone viewports need WebGL, so the viewport half (undo/redo render, propagation window) is
+ * exercised by the browser suite (test/e2e), which drives the demo through the same extension path.
+ */
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { ToolGroupManager, type Types as ToolsTypes } from '@cornerstonejs/tools';
+import { afterEach, describe, expect, it } from 'vitest';
+import robustMedSamExtension, {
+  CUSTOMIZATION_IDS,
+  DEFAULT_CUSTOMIZATIONS,
+  getRobustMedSamSession,
+  type RobustMedSamServices,
+  resolveCustomizations,
+  type ServicesManager,
+} from '../../extension/src/index.ts';
+import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
+import { BoxPromptSegmentationTool } from '../../src/cornerstone/box-prompt-tool.ts';
+import type { WorkerReply, WorkerRequest } from '../../src/cornerstone/worker/protocol.ts';
+import { serveSegmenter } from '../../src/cornerstone/worker/segmenter-host.ts';
+import { InputError } from '../../src/errors.ts';
+
+/** A customizationService holding the given values by id (OHIF 3.10: getCustomization returns the value). */
+function customizationsOf(values: Record<string, unknown>) {
+  return { getCustomization: (id: string) => values[id] };
+}
+
+let ports: MessagePort[] = [];
+let toolGroupIds: string[] = [];
+afterEach(() => {
+  for (const p of ports) p.close();
+  for (const id of toolGroupIds) ToolGroupManager.destroyToolGroup(id);
+  ports = [];
+  toolGroupIds = [];
+});
+
+/** The segmenter worker's protocol served in-process with the real classical engine. */
+function classicalWorker(): Worker {
+  const { port1, port2 } = new MessageChannel();
+  ports.push(port1, port2);
+  serveSegmenter(
+    {
+      postMessage: (m, t) => port2.postMessage(m, t as never),
+      addEventListener: (_type, listener) =>
+        port2.on('message', (data: WorkerRequest) => listener({ data } as MessageEvent<WorkerRequest>)),
+    },
+    {
+      classical: async () => new ClassicalSegmenter(),
+      model: async () => {
+        throw new Error('no model in this test');
+      },
+    },
+  );
+  return {
+    postMessage: (m: unknown, t?: Transferable[]) => port1.postMessage(m, t as never),
+    addEventListener: (type: string, listener: (event: MessageEvent<WorkerReply>) => void) => {
+      if (type === 'message') port1.on('message', (data: WorkerReply) => listener({ data } as MessageEvent));
+    },
+    terminate: () => port1.close(),
+  } as unknown as Worker;
+}
+
+/** OHIF-shaped services over two viewports, each in its own (real) Cornerstone tool group. */
+function viewer(customizations: Record<string, unknown> = {}) {
+  const suffix = Math.random().toString(36).slice(2);
+  const groups: Record<string, ToolsTypes.IToolGroup> = {};
+  for (const viewportId of ['left', 'right']) {
+    const id = `${viewportId}-${suffix}`;
+    groups[viewportId] = ToolGroupManager.createToolGroup(id)!;
+    toolGroupIds.push(id);
+  }
+  const grid = { activeViewportId: 'left' as string | null };
+  const notifications: Array<{ title: string; message: string; type: string }> = [];
+  const values = { ...customizations };
+  const services: RobustMedSamServices = {
+    viewportGridService: { getState: () => ({ activeViewportId: grid.activeViewportId }) },
+    // No Cornerstone viewport can exist in Node (it needs WebGL): no viewport shows an image.
+    cornerstoneViewportService: { getCornerstoneViewport: () => undefined },
+    toolGroupService: { getToolGroupForViewport: (viewportId) => groups[viewportId] },
+    customizationService: customizationsOf(values),
+    uiNotificationService: { show: (n) => notifications.push(n) },
+  };
+  const servicesManager: ServicesManager = { services };
+  return { servicesManager, groups, grid, notifications, values };
+}
+
+function register(v: ReturnType<typeof viewer>) {
+  robustMedSamExtension.preRegistration({
+    servicesManager: v.servicesManager,
+    configuration: { createWorker: classicalWorker },
+  });
+  return robustMedSamExtension.getCommandsModule({ servicesManager: v.servicesManager }).actions;
+}
+
+describe('customisations from the customizationService', () => {
+  it('are the defaults where the service holds nothing', () => {
+    expect(resolveCustomizations(customizationsOf({}))).toEqual(DEFAULT_CUSTOMIZATIONS);
+  });
+
+  it('are registered by the customisation module under their ids, and read back as the defaults', () => {
+    const [module] = robustMedSamExtension.getCustomizationModule();
+    expect(module.name).toBe('default');
+    expect(module.value[CUSTOMIZATION_IDS.exportMode]).toBe('BINARY');
+    expect(module.value[CUSTOMIZATION_IDS.windowPresets]).toEqual(DEFAULT_CUSTOMIZATIONS.windowPresets);
+    expect(resolveCustomizations(customizationsOf(module.value))).toEqual(DEFAULT_CUSTOMIZATIONS);
+  });
+
+  it('take the value the service holds for each id', () => {
+    const presets = [{ id: 'narrow', label: 'Narrow', low: 0, high: 100 }];
+    const resolved = resolveCustomizations(
+      customizationsOf({
+        'robustmedsam.modelUrl': './models/robust/',
+        'robustmedsam.windowPresets': presets,
+        'robustmedsam.exportMode': 'LABELMAP',
+        'robustmedsam.slicesToPreEncode': 0,
+        'robustmedsam.threads': 4,
+      }),
+    );
+    expect(resolved).toEqual({
+      ...DEFAULT_CUSTOMIZATIONS,
+      modelUrl: './models/robust/',
+      windowPresets: presets,
+      exportMode: 'LABELMAP',
+      slicesToPreEncode: 0,
+      threads: 4,
+    });
+  });
+
+  it.each([
+    [
+      'robustmedsam.exportMode',
+      'RLE',
+      /robustmedsam\.exportMode is 'RLE'; it must be 'BINARY' or 'LABELMAP'/,
+    ],
+    [
+      'robustmedsam.slicesToPreEncode',
+      '2',
+      /robustmedsam\.slicesToPreEncode is '2'; it must be a whole number/,
+    ],
+    [
+      'robustmedsam.segmentWithViewportWindow',
+      'yes',
+      /segmentWithViewportWindow is 'yes'; it must be true or false/,
+    ],
+    ['robustmedsam.propagationLimit', 0, /propagationLimit is 0; it must be a whole number of slices >= 1/],
+    ['robustmedsam.modelUrl', 42, /robustmedsam\.modelUrl is 42; it must be a URL or null/],
+    [
+      'robustmedsam.windowPresets',
+      [{ id: 'w', label: 'W', low: 100, high: 40 }],
+      /windowPresets is .*; entry 0 must have finite numbers low < high/,
+    ],
+  ])('refuse %s = %j with an error naming the id, the value and what it must be', (id, value, message) => {
+    const read = () => resolveCustomizations(customizationsOf({ [id]: value }));
+    expect(read).toThrow(InputError);
+    expect(read).toThrow(message);
+    try {
+      read();
+    } catch (error) {
+      expect((error as InputError).code).toBe('bad-customization');
+      expect((error as InputError).hint).toContain(`Fix the value set for ${id}`);
+    }
+  });
+});
+
+describe('robustMedSamExtension on OHIF services', () => {
+  it('activates the box tool in the tool group of the viewport active when the command runs', () => {
+    const v = viewer();
+    const actions = register(v);
+    const box = BoxPromptSegmentationTool.toolName;
+
+    actions.robustmedsamActivateBoxTool();
+    expect(v.groups.left.getActivePrimaryMouseButtonTool()).toBe(box);
+    expect(v.groups.right.hasTool(box)).toBe(false);
+
+    v.grid.activeViewportId = 'right';
+    actions.robustmedsamActivateBoxTool();
+    expect(v.groups.right.getActivePrimaryMouseButtonTool()).toBe(box);
+    // The tool's configuration reaches this viewer's controller.
+    const session = getRobustMedSamSession(v.servicesManager);
+    const configuration = v.groups.right.getToolConfiguration(box, 'getController') as () => unknown;
+    expect(configuration()).toBe(session.controller);
+    expect(v.notifications).toEqual([]);
+  });
+
+  it('refuses, and tells the user, when the active viewport has no tool group', () => {
+    const v = viewer();
+    const actions = register(v);
+    v.grid.activeViewportId = 'thumbnail';
+    expect(() => actions.robustmedsamActivateBoxTool()).toThrow(
+      /active viewport \(thumbnail\) has no tool group/,
+    );
+    v.grid.activeViewportId = null;
+    expect(() => actions.robustmedsamActivateBoxTool()).toThrow(/No viewport is active/);
+    expect(v.notifications.map((n) => [n.type, n.title])).toEqual([
+      ['error', 'RobustMedSAM'],
+      ['error', 'RobustMedSAM'],
+    ]);
+    expect(v.notifications[0].message).toMatch(/thumbnail.*Add the viewport to a tool group/);
+  });
+
+  it('loads the engine through the worker with the customisations the service holds at that moment', async () => {
+    const v = viewer();
+    const actions = register(v);
+    const session = getRobustMedSamSession(v.servicesManager);
+    expect(session.encoder.options.radius).toBe(DEFAULT_CUSTOMIZATIONS.slicesToPreEncode);
+    // A mode sets its customisations on entering, after preRegistration.
+    Object.assign(v.values, {
+      'robustmedsam.slicesToPreEncode': 5,
+      'robustmedsam.propagationMargin': 9,
+      'robustmedsam.segmentWithViewportWindow': true,
+      'robustmedsam.exportMode': 'LABELMAP',
+    });
+    const status = (await actions.robustmedsamLoadEngine()) as { info: { engine: string } };
+    expect(status.info.engine).toBe('classical');
+    expect(session.client.status?.info.engine).toBe('classical');
+    expect(session.encoder.options.radius).toBe(5);
+    expect(session.controller.settings.propagationMargin).toBe(9);
+    expect(session.controller.settings.useViewportWindow).toBe(true);
+    expect(session.customizations.exportMode).toBe('LABELMAP');
+  });
+
+  it('refuses a wrong-typed customisation at engine load, tells the user, and keeps the settings in force', async () => {
+    const v = viewer();
+    const actions = register(v);
+    const session = getRobustMedSamSession(v.servicesManager);
+    v.values['robustmedsam.propagationMargin'] = -3;
+    await expect(actions.robustmedsamLoadEngine()).rejects.toThrow(/propagationMargin is -3/);
+    expect(v.notifications).toHaveLength(1);
+    expect(v.notifications[0]).toMatchObject({ type: 'error', title: 'RobustMedSAM' });
+    expect(v.notifications[0].message).toMatch(/robustmedsam\.propagationMargin is -3.*Fix the value set/);
+    expect(session.controller.settings.propagationMargin).toBe(DEFAULT_CUSTOMIZATIONS.propagationMargin);
+    expect(session.client.status).toBeNull();
+  });
+
+  it('refuses a wrong-typed customisation at registration', () => {
+    const v = viewer({ 'robustmedsam.exportMode': 'binary' });
+    expect(() => register(v)).toThrow(/robustmedsam\.exportMode is 'binary'/);
+  });
+
+  it('says which OHIF services are missing, and that it needs a worker', () => {
+    const v = viewer();
+    const { toolGroupService: _, uiNotificationService: __, ...rest } = v.servicesManager.services;
+    expect(() =>
+      robustMedSamExtension.preRegistration({
+        servicesManager: { services: rest },
+        configuration: { createWorker: classicalWorker },
+      }),
+    ).toThrow(/servicesManager has no toolGroupService, uiNotificationService/);
+    expect(() => robustMedSamExtension.preRegistration({ servicesManager: v.servicesManager })).toThrow(
+      /configuration has no createWorker/,
+    );
+  });
+
+  it('refuses commands for a servicesManager it was not registered with, and SEG commands without a SEG host', async () => {
+    const v = viewer();
+    const stranger = robustMedSamExtension.getCommandsModule({ servicesManager: v.servicesManager }).actions;
+    expect(() => stranger.robustmedsamAccept()).toThrow(/has not been registered with this servicesManager/);
+    const actions = register(v);
+    await expect(actions.robustmedsamExportSeg()).rejects.toThrow(/no SEG host/);
+    expect(v.notifications.at(-1)?.message).toMatch(/no SEG host.*configuration a segHost/);
+  });
+
+  it('offers a toolbar whose every button runs one of its commands', () => {
+    const v = viewer();
+    const { actions, definitions, defaultContext } = robustMedSamExtension.getCommandsModule({
+      servicesManager: v.servicesManager,
+    });
+    expect(defaultContext).toBe('CORNERSTONE');
+    expect(Object.keys(definitions)).toEqual(Object.keys(actions));
+    const buttons = robustMedSamExtension.getToolbarModule().flatMap((entry) => entry.buttons);
+    expect(buttons.map((b) => b.id)).toContain('BoxPrompt');
+    for (const button of buttons) {
+      for (const { commandName } of button.commands) expect(Object.keys(actions)).toContain(commandName);
+    }
+  });
+});
