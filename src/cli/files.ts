@@ -34,6 +34,15 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   }
 }
 
+/** Removes a temporary file; one that was never made (or could not be: ENOTDIR) is no error. */
+function removeIfThere(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Under a file or an unreadable folder: nothing was written there.
+  }
+}
+
 /** The output that could not be written; `cause` is the file-system error. */
 export class OutputWriteError extends Error {
   constructor(
@@ -58,7 +67,7 @@ export function writeFilesAtomic(files: Array<{ path: string; data: Uint8Array |
       staged.push(temporary);
       writeFileSync(temporary, data);
     } catch (error) {
-      for (const t of staged) rmSync(t, { force: true });
+      for (const t of staged) removeIfThere(t);
       throw new OutputWriteError(path, error);
     }
   }
