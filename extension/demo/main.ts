@@ -15,7 +15,6 @@ import robustMedSamExtension, {
   resolveCustomizations,
 } from '../src/index.ts';
 import { isSeg, loadSeriesFiles, setUpCornerstone, showSeries, type ViewKind } from './cornerstone-setup.ts';
-import { createSegHost } from './seg-host.ts';
 import { SegmentList } from './segment-list.ts';
 import { createDemoServices, registerExtension } from './services.ts';
 import { wireStatus } from './status-line.ts';
@@ -59,7 +58,6 @@ async function main(): Promise<void> {
   const toolbarButtons = registerExtension(demo, robustMedSamExtension, {
     createWorker: () =>
       new Worker(new URL('../src/segmenter.worker.ts', import.meta.url), { type: 'module' }),
-    segHost: createSegHost(state, { setMessage }),
   });
   const { commandsManager, customizationService, servicesManager } = demo;
   const session = getRobustMedSamSession(servicesManager);

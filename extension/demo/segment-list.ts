@@ -1,29 +1,30 @@
 /**
- * The segment list: each segment's colour, label and lock, the active one highlighted. Labels and
- * codes come from src/dicom's organ table, so what the list shows is what the SEG will say.
+ * The segment list: each segment's colour, label and lock, the active one highlighted. It shows
+ * Cornerstone's segmentation state (labels, locks, the viewport's colour LUT) and redraws whenever that
+ * state changes, so segments added by anyone (a SEG load, say) appear in it. New segments take their
+ * label and colour from src/dicom's organ table, whose codes SEG export gives them back by label.
  */
-import { segmentation } from '@cornerstonejs/tools';
+import { eventTarget } from '@cornerstonejs/core';
+import { segmentation, Enums as ToolsEnums, type Types as ToolsTypes } from '@cornerstonejs/tools';
+import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-bridge.ts';
 import { ORGANS } from '../../src/dicom/codes.ts';
-import type { SegmentDescription } from '../../src/dicom/seg-writer.ts';
 
 export interface SegmentEntry {
   segmentIndex: number;
   label: string;
   color: [number, number, number];
   locked: boolean;
-  /** Codes and algorithm for the SEG; loaded segments keep the ones they came with. */
-  description: Omit<SegmentDescription, 'algorithmType' | 'algorithmName' | 'algorithmVersion'> &
-    Partial<Pick<SegmentDescription, 'algorithmType' | 'algorithmName' | 'algorithmVersion'>>;
 }
 
 const DEFAULT_ORGAN: Record<string, string> = { CT: 'liver', MR: 'brain' };
+/** Shown for a segment whose colour the viewport's LUT does not hold (yet). */
+const NO_COLOR: [number, number, number] = [128, 128, 128];
 
 export class SegmentList {
   private readonly list: HTMLElement;
   private readonly organSelect: HTMLSelectElement;
   private readonly viewportId: string;
   private segmentationId: string | null = null;
-  entries: SegmentEntry[] = [];
   onChange: () => void = () => undefined;
 
   constructor(list: HTMLElement, organSelect: HTMLSelectElement, viewportId: string) {
@@ -34,15 +35,40 @@ export class SegmentList {
     document.getElementById('add-segment')?.addEventListener('click', () => {
       if (this.segmentationId) this.addOrgan(organSelect.value);
     });
+    eventTarget.addEventListener(ToolsEnums.Events.SEGMENTATION_MODIFIED, (event: Event) => {
+      const { segmentationId } = (event as ToolsTypes.EventTypes.SegmentationModifiedEventType).detail;
+      if (segmentationId === this.segmentationId) this.render();
+    });
   }
 
-  /** Starts a new list for a freshly created segmentation, with one segment for the modality's usual organ. */
+  /** The segments of Cornerstone's state, by index (the box tool's preview label is not a segment). */
+  get entries(): SegmentEntry[] {
+    const id = this.segmentationId;
+    const state = id ? segmentation.state.getSegmentation(id) : undefined;
+    if (!id || !state) return [];
+    return Object.values(state.segments)
+      .filter((s) => s.segmentIndex > 0 && s.segmentIndex !== PREVIEW_LABEL_VALUE)
+      .sort((a, b) => a.segmentIndex - b.segmentIndex)
+      .map((s) => {
+        const lut = segmentation.config.color.getSegmentIndexColor(this.viewportId, id, s.segmentIndex);
+        return {
+          segmentIndex: s.segmentIndex,
+          label: s.label || `Segment ${s.segmentIndex}`,
+          color: lut ? [lut[0], lut[1], lut[2]] : NO_COLOR,
+          locked: s.locked,
+        };
+      });
+  }
+
+  /**
+   * Starts a new list for a freshly created segmentation: its segment 1 (Cornerstone names it "Segment 1")
+   * becomes the modality's usual organ.
+   */
   attach(segmentationId: string, modality: string): void {
     this.segmentationId = segmentationId;
-    this.entries = [];
     const organ = DEFAULT_ORGAN[modality] ?? 'liver';
     this.organSelect.value = organ;
-    this.addOrgan(organ);
+    this.addOrgan(organ, 1);
   }
 
   nextIndex(): number {
@@ -55,23 +81,15 @@ export class SegmentList {
     return this.entries.find((e) => e.segmentIndex === index);
   }
 
-  addOrgan(key: string): SegmentEntry {
+  addOrgan(key: string, segmentIndex = this.nextIndex()): void {
     const organ = ORGANS[key];
-    return this.add({
-      label: organ.label,
-      color: organ.color,
-      description: {
-        label: organ.label,
-        codes: { category: organ.category, type: organ.type, typeModifier: organ.typeModifier },
-        color: organ.color,
-      },
-    });
+    this.add({ label: organ.label, color: organ.color }, segmentIndex);
   }
 
-  add(entry: Omit<SegmentEntry, 'segmentIndex' | 'locked'>, segmentIndex = this.nextIndex()): SegmentEntry {
+  /** Adds a segment to Cornerstone's state (colour first, so the redraw its change causes shows it). */
+  add(entry: Pick<SegmentEntry, 'label' | 'color'>, segmentIndex = this.nextIndex()): void {
     const id = this.segmentationId!;
-    const full: SegmentEntry = { ...entry, segmentIndex, locked: false };
-    this.entries.push(full);
+    segmentation.config.color.setSegmentIndexColor(this.viewportId, id, segmentIndex, [...entry.color, 255]);
     const seg = segmentation.state.getSegmentation(id)!;
     segmentation.updateSegmentations([
       {
@@ -90,9 +108,7 @@ export class SegmentList {
         },
       },
     ]);
-    segmentation.config.color.setSegmentIndexColor(this.viewportId, id, segmentIndex, [...entry.color, 255]);
     this.activate(segmentIndex);
-    return full;
   }
 
   activate(segmentIndex: number): void {
@@ -102,9 +118,12 @@ export class SegmentList {
   }
 
   toggleLock(entry: SegmentEntry): void {
-    entry.locked = !entry.locked;
-    segmentation.segmentLocking.setSegmentIndexLocked(this.segmentationId!, entry.segmentIndex, entry.locked);
-    this.render();
+    // Cornerstone announces the change, and the list redraws from its state.
+    segmentation.segmentLocking.setSegmentIndexLocked(
+      this.segmentationId!,
+      entry.segmentIndex,
+      !entry.locked,
+    );
   }
 
   render(): void {

@@ -14,6 +14,12 @@ export {
   type WindowPreset,
 } from './customizations.ts';
 export {
+  type CornerstoneSegment,
+  createDefaultSegHost,
+  type DefaultSegHostOptions,
+  describeSegment,
+} from './default-seg-host.ts';
+export {
   type CommandFn,
   type CommandName,
   type CommandsModule,

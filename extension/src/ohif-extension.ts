@@ -5,7 +5,8 @@
  * cornerstoneViewportService), its tool group (toolGroupService) and the customisations
  * (customizationService); failures reach the user through uiNotificationService.
  * `configuration` carries what only the host can supply: the worker (its URL has to be bundled at the
- * host's call site) and the SEG host (download and upload are UI).
+ * host's call site) and, optionally, a SEG host (where SEG bytes go and come from); without one the
+ * default host (default-seg-host.ts) downloads exports and asks for a file to load.
  */
 import { utilities as csUtilities, type Types } from '@cornerstonejs/core';
 import type { Types as ToolsTypes } from '@cornerstonejs/tools';
@@ -17,6 +18,7 @@ import {
   type RobustMedSamCustomizations,
   resolveCustomizations,
 } from './customizations.ts';
+import { createDefaultSegHost } from './default-seg-host.ts';
 import { REQUIRED_SERVICES, type RobustMedSamServices, type ServicesManager } from './ohif-services.ts';
 import { RobustMedSamSession } from './session.ts';
 import { TOOLBAR_BUTTONS, type ToolbarButton } from './toolbar-buttons.ts';
@@ -38,7 +40,10 @@ export interface SegHost {
 export interface RobustMedSamConfiguration {
   /** Starts the segmenter's Web Worker (`new Worker(new URL('.../segmenter.worker.ts', import.meta.url))`). */
   createWorker(): Worker;
-  /** Without one, Export SEG and Load SEG refuse with a message saying so. */
+  /**
+   * Without one, the default host (createDefaultSegHost) is used: it exports the active viewport's active
+   * segmentation as a download and loads a SEG file the user picks, from Cornerstone's state alone.
+   */
   segHost?: SegHost;
 }
 
@@ -84,7 +89,7 @@ export interface RobustMedSamExtension {
 interface Registration {
   session: RobustMedSamSession;
   services: RobustMedSamServices;
-  segHost?: SegHost;
+  segHost: SegHost;
 }
 
 const registrations = new WeakMap<ServicesManager, Registration>();
@@ -198,17 +203,6 @@ function createActions(servicesManager: ServicesManager): Record<CommandName, Co
   const context = () => registrationOf(servicesManager);
   const history = csUtilities.HistoryMemo.DefaultHistoryMemo;
   const renderActive = () => activeViewport(context().services)?.render();
-  const segHost = (): SegHost => {
-    const host = context().segHost;
-    if (!host) {
-      throw new InputError(
-        'no-seg-host',
-        'This viewer has no SEG host, so it cannot export or load a SEG.',
-        "Give the extension's configuration a segHost (extension/README.md).",
-      );
-    }
-    return host;
-  };
 
   const actions: Record<CommandName, CommandFn> = {
     robustmedsamActivateBoxTool: () => {
@@ -238,11 +232,11 @@ function createActions(servicesManager: ServicesManager): Record<CommandName, Co
       renderActive();
     },
     robustmedsamExportSeg: async () => {
-      const { session } = context();
-      return segHost().exportSeg(session, session.customizations.exportMode);
+      const { session, segHost } = context();
+      return segHost.exportSeg(session, session.customizations.exportMode);
     },
     robustmedsamLoadSeg: async (o) =>
-      segHost().loadSeg(
+      context().segHost.loadSeg(
         context().session,
         o?.bytes ? { bytes: o.bytes as Uint8Array, name: String(o.name ?? 'SEG') } : undefined,
       ),
@@ -296,7 +290,14 @@ export const robustMedSamExtension: RobustMedSamExtension = {
     session.addEventListener('error', notify);
     session.controller.addEventListener('error', notify);
     session.client.addEventListener('error', notify);
-    registrations.set(servicesManager, { session, services, segHost: configuration.segHost });
+    // What an export or load did goes where OHIF shows everything else.
+    const segHost =
+      configuration.segHost ??
+      createDefaultSegHost({
+        notify: (message) =>
+          services.uiNotificationService.show({ title: NOTIFICATION_TITLE, message, type: 'success' }),
+      });
+    registrations.set(servicesManager, { session, services, segHost });
   },
 
   getToolbarModule: () => [{ name: 'robustmedsam.toolbar', buttons: TOOLBAR_BUTTONS }],

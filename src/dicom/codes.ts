@@ -98,7 +98,11 @@ export const ORGANS: Readonly<Record<string, OrganEntry>> = {
   },
 };
 
-/** The organ entry for a name ('Liver', 'left kidney', ...), or undefined when not in the table. */
+/**
+ * The organ entry for a name ('Liver', 'left kidney', ...) or an entry's own label ('Urinary bladder'),
+ * or undefined when not in the table.
+ */
 export function organ(name: string): OrganEntry | undefined {
-  return ORGANS[name.trim().toLowerCase().replaceAll('_', ' ')];
+  const key = name.trim().toLowerCase().replaceAll('_', ' ');
+  return ORGANS[key] ?? Object.values(ORGANS).find((entry) => entry.label.toLowerCase() === key);
 }

@@ -249,6 +249,9 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
         const exported = parseSegmentation(readFileSync(segPath), segPath);
         expect(exported.segmentationType).toBe('BINARY');
         expect(exported.segments.map((s) => s.label)).toEqual(['Liver']);
+        // The organ table's SNOMED codes, not a generic concept, and the engine as the algorithm.
+        expect(exported.segments[0].codes.type).toMatchObject({ value: '10200004', scheme: 'SCT' });
+        expect(exported.segments[0].algorithmType).toBe('SEMIAUTOMATIC');
         const exportedMask = masksForSeries(exported, series).masks[0];
         expect(dice(exportedMask, propagated)).toBe(1);
 

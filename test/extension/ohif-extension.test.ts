@@ -254,13 +254,18 @@ describe('robustMedSamExtension on OHIF services', () => {
     );
   });
 
-  it('refuses commands for a servicesManager it was not registered with, and SEG commands without a SEG host', async () => {
+  it('refuses commands for a servicesManager it was not registered with, and SEG commands without a series shown', async () => {
     const v = viewer();
     const stranger = robustMedSamExtension.getCommandsModule({ servicesManager: v.servicesManager }).actions;
     expect(() => stranger.robustmedsamAccept()).toThrow(/has not been registered with this servicesManager/);
+    // No segHost in the configuration: the default host answers, and no viewport shows a series here.
     const actions = register(v);
-    await expect(actions.robustmedsamExportSeg()).rejects.toThrow(/no SEG host/);
-    expect(v.notifications.at(-1)?.message).toMatch(/no SEG host.*configuration a segHost/);
+    await expect(actions.robustmedsamExportSeg()).rejects.toMatchObject({ code: 'no-viewport' });
+    expect(v.notifications.at(-1)).toMatchObject({ type: 'error' });
+    expect(v.notifications.at(-1)?.message).toMatch(/No viewport shows a series\. Open a series/);
+    await expect(
+      actions.robustmedsamLoadSeg({ bytes: new Uint8Array(4), name: 'x.seg.dcm' }),
+    ).rejects.toMatchObject({ code: 'no-viewport' });
   });
 
   it('offers a toolbar whose every button runs one of its commands', () => {

@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { DEFAULT_EQUIPMENT, Segmentation } from '../../dicom/seg-writer.ts';
+import { longString } from '../../dicom/segment-identity.ts';
 import { InputError } from '../../errors.ts';
 import { describeEngine, openSegmenter } from '../engine.ts';
 import { type EvaluationRecord, evaluate, formatTable, summarise } from '../evaluation.ts';
 import { loadEvaluationInput } from '../evaluation-input.ts';
 import { parseInteger, parseList, parseWindow } from '../options.ts';
 import { checkOutputFolder, writeOutputs } from '../output-paths.ts';
-import { longString } from '../segment-codes.ts';
 
 interface EvaluateOptions {
   series: string;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_EQUIPMENT, Segmentation } from '../../dicom/seg-writer.ts';
+import { longString, segmentIdentity } from '../../dicom/segment-identity.ts';
 import { readSeriesFromDirectory } from '../../dicom/series-node.ts';
 import { InputError } from '../../errors.ts';
 import { parseBox } from '../box-option.ts';
@@ -7,7 +8,6 @@ import { describeEngine, openSegmenter } from '../engine.ts';
 import { encodeNpy } from '../npy.ts';
 import { parseInteger, parseWindow } from '../options.ts';
 import { checkOutputFile, writeOutputs } from '../output-paths.ts';
-import { longString, segmentIdentity } from '../segment-codes.ts';
 
 interface SegmentOptions {
   series: string;

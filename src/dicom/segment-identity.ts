@@ -1,4 +1,4 @@
-import { organ, type SegmentCodes, TISSUE } from '../dicom/codes.ts';
+import { organ, type SegmentCodes, TISSUE } from './codes.ts';
 
 /**
  * Codes and display label for a user's --label: the organ table's entry when the name is in it

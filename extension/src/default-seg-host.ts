@@ -1,0 +1,227 @@
+/**
+ * The SEG host the extension uses when the app gives none: it works from Cornerstone's state alone, so
+ * Export SEG and Load SEG work in OHIF out of the box. Export writes the active viewport's active
+ * segmentation, one SEG segment per segment in Cornerstone's segmentation state (label from the state,
+ * colour from the viewport's colour LUT, codes from the organ table when the label names an organ), and
+ * offers it as a download. Load reads a SEG the user picks into the active segmentation under new
+ * segment indices, and registers those segments in Cornerstone's state with the SEG's labels and
+ * colours, where OHIF's segmentation panel (or any list that follows the state) shows them.
+ */
+import type { Types } from '@cornerstonejs/core';
+import { segmentation, type Types as ToolsTypes } from '@cornerstonejs/tools';
+import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-bridge.ts';
+import { exportSegmentation, loadSegmentation } from '../../src/cornerstone/seg-io.ts';
+import type { SegmentDescription } from '../../src/dicom/seg-writer.ts';
+import { longString, segmentIdentity } from '../../src/dicom/segment-identity.ts';
+import { InputError } from '../../src/errors.ts';
+import type { SegHost } from './ohif-extension.ts';
+import type { RobustMedSamSession } from './session.ts';
+
+const VERSION = '0.1.0';
+type Rgb = [number, number, number];
+
+export interface DefaultSegHostOptions {
+  /** Hands the SEG's bytes to the user; default: a download named `name`. */
+  saveFile?(bytes: Uint8Array, name: string): void | Promise<void>;
+  /** Asks the user for a SEG file; undefined when they cancel. Default: the browser's file picker. */
+  pickFile?(): Promise<{ bytes: Uint8Array; name: string } | undefined>;
+  /** Tells the user what an export or load did (a line such as "Exported 2 segments ..."). */
+  notify?(message: string): void;
+}
+
+/** A segment as Cornerstone's state holds it, with its colour from the viewport's colour LUT. */
+export interface CornerstoneSegment {
+  segmentIndex: number;
+  label: string;
+  /** sRGB 0-255 (alpha dropped); undefined when the viewport's LUT has none. */
+  color?: Rgb;
+}
+
+/**
+ * The SEG description of a Cornerstone segment: the organ table's codes when its label names an organ,
+ * else the generic Tissue concept (the CLI's choice for any other label); the colour shown on screen.
+ */
+export function describeSegment(
+  segment: CornerstoneSegment,
+  algorithm: { name: string; version: string },
+): SegmentDescription {
+  const identity = segmentIdentity(segment.label.trim() || `Segment ${segment.segmentIndex}`);
+  const color = segment.color ?? identity.color;
+  return {
+    label: longString(identity.label),
+    codes: identity.codes,
+    ...(color ? { color } : {}),
+    algorithmType: 'SEMIAUTOMATIC',
+    algorithmName: longString(algorithm.name),
+    algorithmVersion: algorithm.version,
+  };
+}
+
+/** Offers bytes as a download through an object URL and an `<a download>`. */
+export function downloadFile(bytes: Uint8Array, name: string): void {
+  const url = URL.createObjectURL(new Blob([bytes.slice().buffer], { type: 'application/dicom' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  // The download has started by then; the URL only has to outlive the click.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Asks for one DICOM file through a transient file input; undefined when the user cancels. */
+export function pickDicomFile(): Promise<{ bytes: Uint8Array; name: string } | undefined> {
+  const input = document.createElement('input');
+  input.type = 'file';
+  input.accept = '.dcm,application/dicom';
+  input.hidden = true;
+  document.body.append(input);
+  return new Promise<{ bytes: Uint8Array; name: string } | undefined>((resolve, reject) => {
+    input.addEventListener('change', () => {
+      const file = input.files?.[0];
+      if (!file) return resolve(undefined);
+      file
+        .arrayBuffer()
+        .then((buffer) => resolve({ bytes: new Uint8Array(buffer), name: file.name }), reject);
+    });
+    input.addEventListener('cancel', () => resolve(undefined));
+    input.click();
+  }).finally(() => input.remove());
+}
+
+interface Target {
+  viewport: Types.IStackViewport;
+  imageIds: string[];
+  segmentation: ToolsTypes.Segmentation;
+}
+
+/** The active viewport, the image ids it shows and its active segmentation, or a typed refusal. */
+function targetOf(session: RobustMedSamSession): Target {
+  const viewport = session.host.getViewport();
+  const imageIds = viewport?.getImageIds() ?? [];
+  if (!viewport || imageIds.length === 0) {
+    throw new InputError(
+      'no-viewport',
+      'No viewport shows a series.',
+      'Open a series in a viewport and click it, then try again.',
+    );
+  }
+  const active = segmentation.activeSegmentation.getActiveSegmentation(viewport.id);
+  if (!active) {
+    throw new InputError(
+      'no-active-segmentation',
+      `The active viewport (${viewport.id}) has no active segmentation.`,
+      'Create a segmentation for the series (or select one in the segmentation panel), then try again.',
+    );
+  }
+  return { viewport, imageIds, segmentation: active };
+}
+
+/** Indices of the state's segments that are SEG segments (the box tool's preview label is not one). */
+function segmentIndices(seg: ToolsTypes.Segmentation): number[] {
+  return Object.values(seg.segments)
+    .map((s) => s.segmentIndex)
+    .filter((index) => index > 0 && index !== PREVIEW_LABEL_VALUE)
+    .sort((a, b) => a - b);
+}
+
+/** The active segmentation's segments, each in the colour the viewport shows it. */
+function segmentsOf({ viewport, segmentation: seg }: Target): CornerstoneSegment[] {
+  return segmentIndices(seg).map((segmentIndex) => {
+    const lut = segmentation.config.color.getSegmentIndexColor(viewport.id, seg.segmentationId, segmentIndex);
+    return {
+      segmentIndex,
+      label: seg.segments[segmentIndex].label,
+      ...(lut ? { color: [lut[0], lut[1], lut[2]] as Rgb } : {}),
+    };
+  });
+}
+
+export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHost {
+  const saveFile = options.saveFile ?? downloadFile;
+  const pickFile = options.pickFile ?? pickDicomFile;
+  const notify = options.notify ?? (() => undefined);
+
+  const load = async (session: RobustMedSamSession, file: { bytes: Uint8Array; name: string }) => {
+    const { viewport, imageIds, segmentation: seg } = targetOf(session);
+    const firstSegmentIndex = Math.max(0, ...segmentIndices(seg)) + 1;
+    const result = await loadSegmentation(session.client, {
+      bytes: file.bytes,
+      name: file.name,
+      segmentationId: seg.segmentationId,
+      imageIds,
+      firstSegmentIndex,
+    });
+    // Colours first: whoever redraws on the segmentation's change finds them in the LUT already.
+    for (const { segmentIndex, info } of result.segments) {
+      if (info.color) {
+        segmentation.config.color.setSegmentIndexColor(viewport.id, seg.segmentationId, segmentIndex, [
+          ...info.color,
+          255,
+        ]);
+      }
+    }
+    const current = segmentation.state.getSegmentation(seg.segmentationId) ?? seg;
+    segmentation.updateSegmentations([
+      {
+        segmentationId: seg.segmentationId,
+        payload: {
+          segments: {
+            ...current.segments,
+            ...Object.fromEntries(
+              result.segments.map(({ segmentIndex, info }) => [
+                segmentIndex,
+                { segmentIndex, label: info.label, locked: false, active: false, cachedStats: {} },
+              ]),
+            ),
+          },
+        },
+      },
+    ]);
+    viewport.render();
+    notify(
+      `Loaded SEG ${file.name}: ${result.segments.length} segments on ${result.slicesChanged} slices` +
+        (result.overlappingPixels
+          ? ` (${result.overlappingPixels} overlapping pixels show the later segment)`
+          : ''),
+    );
+  };
+
+  return {
+    async exportSeg(session, mode) {
+      const target = targetOf(session);
+      const segments = segmentsOf(target);
+      if (segments.length === 0) {
+        throw new InputError(
+          'nothing-segmented',
+          'The active segmentation has no segments yet.',
+          'Draw a box around an organ and accept the mask (Enter), then export.',
+        );
+      }
+      const algorithm = {
+        name: session.client.status?.info.label ?? 'RobustMedSAM viewer',
+        version: VERSION,
+      };
+      const { bytes, segmentsWritten, seriesInstanceUID } = await exportSegmentation(session.client, {
+        segmentationId: target.segmentation.segmentationId,
+        imageIds: target.imageIds,
+        type: mode,
+        softwareVersion: VERSION,
+        segments: segments.map((s) => ({
+          segmentIndex: s.segmentIndex,
+          description: describeSegment(s, algorithm),
+        })),
+      });
+      await saveFile(bytes, `${seriesInstanceUID}.seg.dcm`);
+      notify(
+        `Exported ${segmentsWritten} segments as ${mode} SEG (${Math.round(bytes.byteLength / 1024)} kB).`,
+      );
+      return bytes;
+    },
+    async loadSeg(session, file) {
+      // Refused before the user is asked for a file that could not be shown.
+      targetOf(session);
+      const picked = file ?? (await pickFile());
+      if (picked) await load(session, picked);
+    },
+  };
+}
