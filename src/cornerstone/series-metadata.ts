@@ -20,7 +20,7 @@ import {
   sliceNormal,
   type Vec3,
 } from '../dicom/geometry.ts';
-import { INHERITED_KEYWORDS } from '../dicom/series.ts';
+import { INHERITED_KEYWORDS, patientOf, studyOf } from '../dicom/series.ts';
 import { DicomError, InputError } from '../errors.ts';
 import type { SegSeries } from './seg-compose.ts';
 import { frameFromImageId } from './slice-from-image.ts';
@@ -189,21 +189,8 @@ export function segSeriesFromMetadata(imageIds: readonly string[]): SeriesFromMe
     series: {
       seriesInstanceUID: text(first, 'SeriesInstanceUID'),
       frameOfReferenceUID: text(first, 'FrameOfReferenceUID'),
-      patient: {
-        patientName: text(first, 'PatientName'),
-        patientID: text(first, 'PatientID'),
-        patientBirthDate: text(first, 'PatientBirthDate'),
-        patientSex: text(first, 'PatientSex'),
-      },
-      study: {
-        studyInstanceUID: text(first, 'StudyInstanceUID'),
-        studyDate: text(first, 'StudyDate'),
-        studyTime: text(first, 'StudyTime'),
-        studyID: text(first, 'StudyID'),
-        accessionNumber: text(first, 'AccessionNumber'),
-        referringPhysicianName: text(first, 'ReferringPhysicianName'),
-        studyDescription: text(first, 'StudyDescription'),
-      },
+      patient: patientOf(first),
+      study: studyOf(first),
       geometry: {
         rows,
         columns,

@@ -179,25 +179,35 @@ export function readSeries(files: DicomFileBytes[]): Series {
     seriesNumber: number(first, 'SeriesNumber'),
     seriesDescription: text(first, 'SeriesDescription'),
     frameOfReferenceUID: text(first, 'FrameOfReferenceUID'),
-    patient: {
-      patientName: text(first, 'PatientName'),
-      patientID: text(first, 'PatientID'),
-      patientBirthDate: text(first, 'PatientBirthDate'),
-      patientSex: text(first, 'PatientSex'),
-    },
-    study: {
-      studyInstanceUID: text(first, 'StudyInstanceUID'),
-      studyDate: text(first, 'StudyDate'),
-      studyTime: text(first, 'StudyTime'),
-      studyID: text(first, 'StudyID'),
-      accessionNumber: text(first, 'AccessionNumber'),
-      referringPhysicianName: text(first, 'ReferringPhysicianName'),
-      studyDescription: text(first, 'StudyDescription'),
-    },
+    patient: patientOf(first),
+    study: studyOf(first),
     geometry,
     slices,
     inherited,
     warnings,
+  };
+}
+
+/** The Patient module attributes a derived object (SEG, degraded copy) repeats. */
+export function patientOf(ds: DicomDataset): Series['patient'] {
+  return {
+    patientName: text(ds, 'PatientName'),
+    patientID: text(ds, 'PatientID'),
+    patientBirthDate: text(ds, 'PatientBirthDate'),
+    patientSex: text(ds, 'PatientSex'),
+  };
+}
+
+/** The General Study module attributes a derived object repeats. */
+export function studyOf(ds: DicomDataset): Series['study'] {
+  return {
+    studyInstanceUID: text(ds, 'StudyInstanceUID'),
+    studyDate: text(ds, 'StudyDate'),
+    studyTime: text(ds, 'StudyTime'),
+    studyID: text(ds, 'StudyID'),
+    accessionNumber: text(ds, 'AccessionNumber'),
+    referringPhysicianName: text(ds, 'ReferringPhysicianName'),
+    studyDescription: text(ds, 'StudyDescription'),
   };
 }
 
