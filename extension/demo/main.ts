@@ -7,7 +7,8 @@
 import { cache, type Types } from '@cornerstonejs/core';
 import { segmentation } from '@cornerstonejs/tools';
 import { pixelToWorld } from '../../src/cornerstone/image-plane.ts';
-import { PREVIEW_LABEL_VALUE, resolveLabelmapTarget } from '../../src/cornerstone/labelmap-bridge.ts';
+import { resolveLabelmapTarget } from '../../src/cornerstone/labelmap-bridge.ts';
+import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-compose.ts';
 import robustMedSamExtension, {
   CUSTOMIZATION_IDS,
   getRobustMedSamSession,

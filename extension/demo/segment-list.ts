@@ -6,7 +6,7 @@
  */
 import { eventTarget } from '@cornerstonejs/core';
 import { segmentation, Enums as ToolsEnums, type Types as ToolsTypes } from '@cornerstonejs/tools';
-import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-bridge.ts';
+import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-compose.ts';
 import { ORGANS } from '../../src/dicom/codes.ts';
 
 export interface SegmentEntry {

@@ -9,7 +9,7 @@
  */
 import type { Types } from '@cornerstonejs/core';
 import { segmentation, type Types as ToolsTypes } from '@cornerstonejs/tools';
-import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-bridge.ts';
+import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-compose.ts';
 import { exportSegmentation, loadSegmentation } from '../../src/cornerstone/seg-io.ts';
 import type { SegmentDescription } from '../../src/dicom/seg-writer.ts';
 import { longString, segmentIdentity } from '../../src/dicom/segment-identity.ts';

@@ -12,7 +12,6 @@ import type { Window } from '../model/segmenter.ts';
 import {
   announce,
   type LabelmapTarget,
-  PREVIEW_LABEL_VALUE,
   pushSliceChanges,
   readLabelmapSlice,
   referencedImageIds,
@@ -20,7 +19,7 @@ import {
   type SliceChange,
   writeLabelmapSlice,
 } from './labelmap-bridge.ts';
-import type { LabelmapArray } from './labelmap-compose.ts';
+import { type LabelmapArray, PREVIEW_LABEL_VALUE } from './labelmap-compose.ts';
 import type { SegmenterClient } from './segmenter-client.ts';
 import { sliceImageFromCornerstone } from './slice-from-image.ts';
 

@@ -10,9 +10,6 @@ import { segmentation, Enums as ToolsEnums, utilities as toolsUtilities } from '
 import { InputError } from '../errors.ts';
 import type { LabelmapArray } from './labelmap-compose.ts';
 
-/** Label value the preview is painted with (Cornerstone's own labelmap tools use 255 too). */
-export const PREVIEW_LABEL_VALUE = 255;
-
 /** One labelmap slice that a segment can be written to. */
 export interface LabelmapTarget {
   segmentationId: string;

@@ -3,6 +3,9 @@
  * Worker, so the main thread never loops over pixels; it only copies the arrays made here.
  */
 
+/** Label value the preview is painted with (Cornerstone's own labelmap tools use 255 too). */
+export const PREVIEW_LABEL_VALUE = 255;
+
 /** The typed arrays Cornerstone uses for labelmap pixel data. */
 export type LabelmapArray = Uint8Array | Uint16Array | Int16Array | Float32Array;
 

@@ -17,7 +17,7 @@ import {
 } from '../dicom/seg-writer.ts';
 import type { Series } from '../dicom/series.ts';
 import { InputError } from '../errors.ts';
-import type { LabelmapArray } from './labelmap-compose.ts';
+import { type LabelmapArray, PREVIEW_LABEL_VALUE } from './labelmap-compose.ts';
 
 /**
  * What writing a SEG for a series and placing a SEG on it need, without the slices' pixel values:
@@ -171,6 +171,21 @@ export function readSegOnSeries(job: SegReadJob): SegOnSeries {
     .sort((a, b) => a - b)
     .filter((z) => masks.some((m) => m.subarray(z * pixels, (z + 1) * pixels).includes(1)));
   return { segments: parsed.segments, masks, slices };
+}
+
+/** The highest segment index a load may use: the one above is the box tool's preview label. */
+export const MAX_SEGMENT_INDEX = PREVIEW_LABEL_VALUE - 1;
+
+/** Refuses a load whose segments would need indices past MAX_SEGMENT_INDEX after the ones already there. */
+export function checkNewSegmentIndices(firstSegmentIndex: number, count: number, name: string): void {
+  const last = firstSegmentIndex + count - 1;
+  if (last > MAX_SEGMENT_INDEX) {
+    throw new InputError(
+      'too-many-segments',
+      `${name} has ${count} segments; after the ${firstSegmentIndex - 1} already here they would need segment numbers up to ${last}, and a labelmap holds ${MAX_SEGMENT_INDEX}.`,
+      'Load it into a new, empty segmentation.',
+    );
+  }
 }
 
 export interface SegComposeJob {

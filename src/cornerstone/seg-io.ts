@@ -18,7 +18,7 @@ import {
   writeLabelmapSlice,
 } from './labelmap-bridge.ts';
 import type { LabelmapArray } from './labelmap-compose.ts';
-import type { SegComposeJob, SegmentPlace } from './seg-compose.ts';
+import { checkNewSegmentIndices, type SegComposeJob, type SegmentPlace } from './seg-compose.ts';
 import type { SegmenterClient } from './segmenter-client.ts';
 import { segSeriesFromMetadata } from './series-metadata.ts';
 
@@ -100,6 +100,7 @@ export async function loadSegmentation(
   const { segmentationId, firstSegmentIndex } = options;
   const { series, imageIds } = segSeriesFromMetadata(options.imageIds);
   const placed = await worker.readSeg({ bytes: options.bytes, name: options.name, series });
+  checkNewSegmentIndices(firstSegmentIndex, placed.segments.length, options.name);
   // Only the slices the SEG covers are copied out, composed in the worker and written back.
   const targets = placed.slices.map((z) => {
     const bySegment = placed.segments.map((_, k) =>

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelmapArray } from '../../src/cornerstone/labelmap-compose.ts';
 import {
+  checkNewSegmentIndices,
   composeSegIntoLabelSlices,
   readSegOnSeries,
   type SegmentPlace,
@@ -188,5 +189,13 @@ describe('readSegOnSeries + composeSegIntoLabelSlices', () => {
     const read = () => readSegOnSeries({ bytes, name: 'truth.seg.dcm', series: segSeries(other) });
     expect(read).toThrow(DicomError);
     expect(read).toThrow(expect.objectContaining({ code: 'seg-other-series' }));
+  });
+});
+
+describe('segment numbers for a loaded SEG', () => {
+  it('fits below the preview label (255) after the segments already there, and says so when not', () => {
+    expect(() => checkNewSegmentIndices(251, 4, 'a.dcm')).not.toThrow(); // 251..254
+    expect(() => checkNewSegmentIndices(252, 4, 'a.dcm')).toThrow(InputError);
+    expect(() => checkNewSegmentIndices(252, 4, 'a.dcm')).toThrow(/up to 255.*holds 254/);
   });
 });
