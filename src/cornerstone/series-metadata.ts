@@ -12,11 +12,10 @@
 import { metaData } from '@cornerstonejs/core';
 import { type DicomDataset, number, numbers, text } from '../dicom/dataset.ts';
 import {
+  checkOneStack,
   checkStackSpacing,
   dot,
   type Orientation,
-  sameOrientation,
-  sameSpacing,
   sliceNormal,
   type Vec3,
 } from '../dicom/geometry.ts';
@@ -125,34 +124,6 @@ function checkOneSeries(images: ImageSlice[]): void {
   }
 }
 
-/** One stack of parallel slices of one size and pixel spacing (src/dicom's tolerances). */
-function checkOneStack(images: ImageSlice[]): void {
-  const first = images[0];
-  for (const image of images) {
-    if (!sameOrientation(image.orientation, first.orientation)) {
-      throw new DicomError(
-        'mixed-orientation',
-        `Image ${image.imageId} has ImageOrientationPatient ${image.orientation.join('\\')}, image ${first.imageId} has ${first.orientation.join('\\')}: the images are not parallel.`,
-        'A SEG is made on one stack of parallel slices; leave localisers and other planes out.',
-      );
-    }
-    if (image.rows !== first.rows || image.columns !== first.columns) {
-      throw new DicomError(
-        'mixed-size',
-        `Image ${image.imageId} is ${image.rows}x${image.columns} pixels, image ${first.imageId} is ${first.rows}x${first.columns}.`,
-        'All slices of a series must have the same Rows and Columns.',
-      );
-    }
-    if (!sameSpacing(image.pixelSpacing, first.pixelSpacing)) {
-      throw new DicomError(
-        'mixed-pixel-spacing',
-        `Image ${image.imageId} has PixelSpacing ${image.pixelSpacing.join('\\')} mm, image ${first.imageId} has ${first.pixelSpacing.join('\\')} mm.`,
-        'All slices of a series must have the same PixelSpacing.',
-      );
-    }
-  }
-}
-
 /**
  * An attribute as src/dicom's reader holds it (dcmjs' naturalised form): a single value unwrapped
  * from its array, as dcmjs does, where Cornerstone keeps attributes that may hold several values as
@@ -173,7 +144,7 @@ export function segSeriesFromMetadata(imageIds: readonly string[]): SeriesFromMe
   }
   const images = imageIds.map(readImage);
   checkOneSeries(images);
-  checkOneStack(images);
+  checkOneStack(images.map((i) => ({ ...i, name: `Image ${i.imageId}` })));
   images.sort((a, b) => a.positionAlongNormal - b.positionAlongNormal);
   const spacing = checkStackSpacing(
     images.map((i) => i.positionAlongNormal),

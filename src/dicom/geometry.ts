@@ -26,6 +26,46 @@ export function sameSpacing(a: [number, number], b: [number, number]): boolean {
   return Math.abs(a[0] - b[0]) <= SPACING_TOLERANCE_MM && Math.abs(a[1] - b[1]) <= SPACING_TOLERANCE_MM;
 }
 
+/** What the one-stack check needs of a slice; `name` says which file, frame or image it is. */
+export interface StackSlice {
+  name: string;
+  rows: number;
+  columns: number;
+  pixelSpacing: [number, number];
+  orientation: Orientation;
+}
+
+/**
+ * One stack of parallel slices of one size and pixel spacing, or a DicomError naming the slice that
+ * differs from the first and how.
+ */
+export function checkOneStack(slices: StackSlice[]): void {
+  const first = slices[0];
+  for (const s of slices) {
+    if (!sameOrientation(s.orientation, first.orientation)) {
+      throw new DicomError(
+        'mixed-orientation',
+        `${s.name} has ImageOrientationPatient ${s.orientation.join('\\')}, ${first.name} has ${first.orientation.join('\\')}: the slices are not parallel.`,
+        'A series must be one stack of parallel slices; leave localisers and other planes out.',
+      );
+    }
+    if (s.rows !== first.rows || s.columns !== first.columns) {
+      throw new DicomError(
+        'mixed-size',
+        `${s.name} is ${s.rows}x${s.columns} pixels, ${first.name} is ${first.rows}x${first.columns}.`,
+        'All slices of a series must have the same Rows and Columns.',
+      );
+    }
+    if (!sameSpacing(s.pixelSpacing, first.pixelSpacing)) {
+      throw new DicomError(
+        'mixed-pixel-spacing',
+        `${s.name} has PixelSpacing ${s.pixelSpacing.join('\\')} mm, ${first.name} has ${first.pixelSpacing.join('\\')} mm.`,
+        'All slices of a series must have the same PixelSpacing.',
+      );
+    }
+  }
+}
+
 /** What a stack of sorted slices says about its spacing along the normal. */
 export interface StackSpacing {
   /** Median distance between neighbouring slices (mm); undefined for one slice. */

@@ -7,11 +7,10 @@
 import { DicomError } from '../errors.ts';
 import { type DicomDataset, number, numbers, parseDicom, raw, sequence, text } from './dataset.ts';
 import {
+  checkOneStack,
   checkStackSpacing,
   dot,
   type Orientation,
-  sameOrientation,
-  sameSpacing,
   sliceNormal,
   type Vec3,
 } from './geometry.ts';
@@ -343,30 +342,16 @@ function sliceName(s: SeriesSlice): string {
 }
 
 function checkGeometry(slices: SeriesSlice[]): SeriesGeometry {
+  checkOneStack(
+    slices.map((s) => ({
+      name: sliceName(s),
+      rows: s.rows,
+      columns: s.columns,
+      pixelSpacing: s.pixelSpacing,
+      orientation: s.imageOrientationPatient,
+    })),
+  );
   const first = slices[0];
-  for (const s of slices) {
-    if (!sameOrientation(s.imageOrientationPatient, first.imageOrientationPatient)) {
-      throw new DicomError(
-        'mixed-orientation',
-        `${sliceName(s)} has ImageOrientationPatient ${s.imageOrientationPatient.join('\\')}, ${sliceName(first)} has ${first.imageOrientationPatient.join('\\')}.`,
-        'A series must be one stack of parallel slices; separate localisers or other planes into their own folder.',
-      );
-    }
-    if (s.rows !== first.rows || s.columns !== first.columns) {
-      throw new DicomError(
-        'mixed-size',
-        `${s.source} is ${s.rows}x${s.columns} pixels, ${first.source} is ${first.rows}x${first.columns}.`,
-        'All slices of a series must have the same Rows and Columns.',
-      );
-    }
-    if (!sameSpacing(s.pixelSpacing, first.pixelSpacing)) {
-      throw new DicomError(
-        'mixed-pixel-spacing',
-        `${s.source} has PixelSpacing ${s.pixelSpacing.join('\\')} mm, ${first.source} has ${first.pixelSpacing.join('\\')} mm.`,
-        'All slices of a series must have the same PixelSpacing.',
-      );
-    }
-  }
   return {
     rows: first.rows,
     columns: first.columns,
