@@ -6,8 +6,8 @@
  */
 import { eventTarget } from '@cornerstonejs/core';
 import { segmentation, Enums as ToolsEnums, type Types as ToolsTypes } from '@cornerstonejs/tools';
-import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-compose.ts';
 import { ORGANS } from '../../src/dicom/codes.ts';
+import { segmentsInState } from '../src/default-seg-host.ts';
 
 export interface SegmentEntry {
   segmentIndex: number;
@@ -43,21 +43,13 @@ export class SegmentList {
 
   /** The segments of Cornerstone's state, by index (the box tool's preview label is not a segment). */
   get entries(): SegmentEntry[] {
-    const id = this.segmentationId;
-    const state = id ? segmentation.state.getSegmentation(id) : undefined;
-    if (!id || !state) return [];
-    return Object.values(state.segments)
-      .filter((s) => s.segmentIndex > 0 && s.segmentIndex !== PREVIEW_LABEL_VALUE)
-      .sort((a, b) => a.segmentIndex - b.segmentIndex)
-      .map((s) => {
-        const lut = segmentation.config.color.getSegmentIndexColor(this.viewportId, id, s.segmentIndex);
-        return {
-          segmentIndex: s.segmentIndex,
-          label: s.label || `Segment ${s.segmentIndex}`,
-          color: lut ? [lut[0], lut[1], lut[2]] : NO_COLOR,
-          locked: s.locked,
-        };
-      });
+    if (!this.segmentationId) return [];
+    return segmentsInState(this.viewportId, this.segmentationId).map((s) => ({
+      segmentIndex: s.segmentIndex,
+      label: s.label || `Segment ${s.segmentIndex}`,
+      color: s.color ?? NO_COLOR,
+      locked: s.locked,
+    }));
   }
 
   /**

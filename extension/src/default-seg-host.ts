@@ -35,6 +35,7 @@ export interface CornerstoneSegment {
   label: string;
   /** sRGB 0-255 (alpha dropped); undefined when the viewport's LUT has none. */
   color?: Rgb;
+  locked: boolean;
 }
 
 /**
@@ -42,7 +43,7 @@ export interface CornerstoneSegment {
  * else the generic Tissue concept (the CLI's choice for any other label); the colour shown on screen.
  */
 export function describeSegment(
-  segment: CornerstoneSegment,
+  segment: Omit<CornerstoneSegment, 'locked'>,
   algorithm: { name: string; version: string },
 ): SegmentDescription {
   const identity = segmentIdentity(segment.label.trim() || `Segment ${segment.segmentIndex}`);
@@ -116,24 +117,26 @@ function targetOf(session: RobustMedSamSession): Target {
   return { viewport, imageIds, segmentation: active };
 }
 
-/** Indices of the state's segments that are SEG segments (the box tool's preview label is not one). */
-function segmentIndices(seg: ToolsTypes.Segmentation): number[] {
+/**
+ * The segments of a segmentation in Cornerstone's state, by index, each in the colour the viewport
+ * shows it (the box tool's preview label is not a segment). The default SEG host exports these; a
+ * segment list (the demo's) shows them.
+ */
+export function segmentsInState(viewportId: string, segmentationId: string): CornerstoneSegment[] {
+  const seg = segmentation.state.getSegmentation(segmentationId);
+  if (!seg) return [];
   return Object.values(seg.segments)
-    .map((s) => s.segmentIndex)
-    .filter((index) => index > 0 && index !== PREVIEW_LABEL_VALUE)
-    .sort((a, b) => a - b);
-}
-
-/** The active segmentation's segments, each in the colour the viewport shows it. */
-function segmentsOf({ viewport, segmentation: seg }: Target): CornerstoneSegment[] {
-  return segmentIndices(seg).map((segmentIndex) => {
-    const lut = segmentation.config.color.getSegmentIndexColor(viewport.id, seg.segmentationId, segmentIndex);
-    return {
-      segmentIndex,
-      label: seg.segments[segmentIndex].label,
-      ...(lut ? { color: [lut[0], lut[1], lut[2]] as Rgb } : {}),
-    };
-  });
+    .filter((s) => s.segmentIndex > 0 && s.segmentIndex !== PREVIEW_LABEL_VALUE)
+    .sort((a, b) => a.segmentIndex - b.segmentIndex)
+    .map((s) => {
+      const lut = segmentation.config.color.getSegmentIndexColor(viewportId, segmentationId, s.segmentIndex);
+      return {
+        segmentIndex: s.segmentIndex,
+        label: s.label,
+        ...(lut ? { color: [lut[0], lut[1], lut[2]] as Rgb } : {}),
+        locked: s.locked,
+      };
+    });
 }
 
 export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHost {
@@ -143,7 +146,8 @@ export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHo
 
   const load = async (session: RobustMedSamSession, file: { bytes: Uint8Array; name: string }) => {
     const { viewport, imageIds, segmentation: seg } = targetOf(session);
-    const firstSegmentIndex = Math.max(0, ...segmentIndices(seg)) + 1;
+    const existing = segmentsInState(viewport.id, seg.segmentationId).map((s) => s.segmentIndex);
+    const firstSegmentIndex = Math.max(0, ...existing) + 1;
     const result = await loadSegmentation(session.client, {
       bytes: file.bytes,
       name: file.name,
@@ -189,7 +193,7 @@ export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHo
   return {
     async exportSeg(session, mode) {
       const target = targetOf(session);
-      const segments = segmentsOf(target);
+      const segments = segmentsInState(target.viewport.id, target.segmentation.segmentationId);
       if (segments.length === 0) {
         throw new InputError(
           'nothing-segmented',
