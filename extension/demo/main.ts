@@ -1,23 +1,26 @@
 /**
- * The demo viewer: one Cornerstone3D viewport (stack, or volume in the acquisition plane), the
- * RobustMedSAM OHIF extension registered on the demo's own services (services.ts) and driven through its
- * commands, a segment list, and a status line. Series come from the bundled samples (served by the viewer
- * itself) or from files the user opens or drops. Nothing is configured through the page's URL.
+ * The demo viewer, the example for apps without OHIF: one Cornerstone3D viewport (stack, or volume in
+ * the acquisition plane), the RobustMedSAM session on the app's own Cornerstone (useCornerstone) driven
+ * through Cornerstone's tool API and the session's methods, a segment list, and a status line. Series
+ * come from the bundled samples (served by the viewer itself) or from files the user opens or drops.
+ * Nothing is configured through the page's URL.
  */
+import * as cornerstone from '@cornerstonejs/core';
 import { cache, type Types } from '@cornerstonejs/core';
+import * as cornerstoneTools from '@cornerstonejs/tools';
 import { segmentation } from '@cornerstonejs/tools';
 import { pixelToWorld } from '../../src/cornerstone/image-plane.ts';
 import { resolveLabelmapTarget } from '../../src/cornerstone/labelmap-bridge.ts';
 import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-compose.ts';
-import robustMedSamExtension, {
-  CUSTOMIZATION_IDS,
-  getRobustMedSamSession,
+import {
+  createDefaultSegHost,
   type RobustMedSamCustomizations,
+  RobustMedSamSession,
   resolveCustomizations,
+  useCornerstone,
 } from '../src/index.ts';
 import { isSeg, loadSeriesFiles, setUpCornerstone, showSeries, type ViewKind } from './cornerstone-setup.ts';
 import { SegmentList } from './segment-list.ts';
-import { createDemoServices, registerExtension } from './services.ts';
 import { wireStatus } from './status-line.ts';
 import { segTestHooks } from './test-hooks-seg.ts';
 import { bindKeys, renderToolbar } from './toolbar.ts';
@@ -41,6 +44,7 @@ async function fetchJson<T>(url: string): Promise<T | null> {
 
 async function main(): Promise<void> {
   const cs = await setUpCornerstone();
+  useCornerstone({ cornerstone, cornerstoneTools });
   const { toolGroup } = cs;
   // The viewport is recreated when the view kind changes; everything asks for the current one.
   let viewport = {} as Types.IStackViewport;
@@ -54,30 +58,32 @@ async function main(): Promise<void> {
   state.segments = segments;
   state.viewport = () => viewport;
 
-  // The extension, registered and driven as OHIF would: through services and commands.
-  const demo = createDemoServices({ renderingEngine: cs.renderingEngine, toolGroup, notify: setMessage });
-  const toolbarButtons = registerExtension(demo, robustMedSamExtension, {
-    createWorker: () =>
-      new Worker(new URL('../src/segmenter.worker.ts', import.meta.url), { type: 'module' }),
-  });
-  const { commandsManager, customizationService, servicesManager } = demo;
-  const session = getRobustMedSamSession(servicesManager);
+  const session = new RobustMedSamSession(
+    {
+      createWorker: () =>
+        new Worker(new URL('../src/segmenter.worker.ts', import.meta.url), { type: 'module' }),
+      getViewport: () => (state.loaded ? viewport : undefined),
+    },
+    resolveCustomizations(),
+  );
+  const notifyError = (event: Event) => setMessage(describeError((event as CustomEvent).detail), true);
+  session.addEventListener('error', notifyError);
+  session.controller.addEventListener('error', notifyError);
+  session.client.addEventListener('error', notifyError);
   state.session = session;
-  state.commands = commandsManager;
-  /** A viewer control changes a customisation: the session takes it from the service at once. */
+  state.segHost = createDefaultSegHost({ notify: (message) => setMessage(message) });
+  state.toolGroup = toolGroup;
+  /** A viewer control changes a setting: the session takes it at once. */
   const customize = <K extends keyof RobustMedSamCustomizations>(
     key: K,
     value: RobustMedSamCustomizations[K],
-  ) => {
-    customizationService.setCustomization(CUSTOMIZATION_IDS[key], value);
-    session.configure(resolveCustomizations(customizationService));
-  };
+  ) => session.configure({ ...session.customizations, [key]: value });
   let lastPreview: unknown = null;
   session.controller.addEventListener('preview', (e) => {
     lastPreview = (e as CustomEvent).detail;
   });
-  renderToolbar(state, toolGroup, toolbarButtons);
-  bindKeys(state);
+  renderToolbar(state, toolGroup);
+  bindKeys();
   wireStatus(state);
 
   segments.onChange = () => {
@@ -120,10 +126,7 @@ async function main(): Promise<void> {
     referenceButton.hidden = true;
     await openSeries(name, files);
     for (const seg of state.loaded?.segFiles ?? []) {
-      await commandsManager.runCommand('robustmedsamLoadSeg', {
-        bytes: new Uint8Array(seg.bytes),
-        name: seg.name,
-      });
+      await state.segHost.loadSeg(session, { bytes: new Uint8Array(seg.bytes), name: seg.name });
     }
   };
 
@@ -172,7 +175,7 @@ async function main(): Promise<void> {
     try {
       for (const path of references) {
         const bytes = new Uint8Array(await (await fetch(`./samples/${path}`)).arrayBuffer());
-        await commandsManager.runCommand('robustmedsamLoadSeg', { bytes, name: path });
+        await state.segHost.loadSeg(session, { bytes, name: path });
       }
     } catch (error) {
       setMessage(describeError(error), true);
@@ -233,10 +236,7 @@ async function main(): Promise<void> {
     try {
       // A single SEG dropped on a displayed series is loaded onto it; anything else opens as a series.
       if (files.length === 1 && state.loaded && isSeg(files[0])) {
-        await commandsManager.runCommand('robustmedsamLoadSeg', {
-          bytes: new Uint8Array(files[0].bytes),
-          name: files[0].name,
-        });
+        await state.segHost.loadSeg(session, { bytes: new Uint8Array(files[0].bytes), name: files[0].name });
       } else {
         await openSeriesWithSegs(`${files.length} dropped files`, files);
       }
@@ -255,10 +255,10 @@ async function main(): Promise<void> {
     engineSelect.append(new Option(`${m.name} ${m.version} (${m.id})`, `./models/${m.id}/`));
   const loadEngine = async () => {
     try {
-      await commandsManager.runCommand('robustmedsamLoadEngine', { modelUrl: engineSelect.value || null });
+      await session.loadEngine(engineSelect.value || null);
       setMessage('');
-    } catch {
-      // The extension has shown why (uiNotificationService); the badge says that no engine is loaded.
+    } catch (error) {
+      setMessage(describeError(error), true);
       $('status-engine').textContent = 'Engine: not loaded';
       $('engine-badge').textContent = 'no engine';
     }

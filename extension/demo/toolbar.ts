@@ -1,6 +1,7 @@
 /**
- * The toolbar (the extension's buttons plus window/level, pan, zoom) and the keyboard shortcuts. The
- * extension's buttons and keys run its commands through the commands manager, as OHIF's toolbar does.
+ * The demo's toolbar and keys, on Cornerstone's own API: the box tool is activated in the demo's tool
+ * group like any Cornerstone tool (the tool that held the left button goes passive), and each button
+ * calls the RobustMedSAM session (or the SEG host) directly. No OHIF service is imitated here.
  */
 import {
   PanTool,
@@ -9,25 +10,76 @@ import {
   WindowLevelTool,
   ZoomTool,
 } from '@cornerstonejs/tools';
-import { BoxPromptSegmentationTool } from '../../src/cornerstone/box-prompt-tool.ts';
-import type { CommandName, ToolbarButton } from '../src/index.ts';
-import { $, type ViewerState } from './viewer-state.ts';
+import { BOX_PROMPT_TOOL_NAME } from '../../src/cornerstone/box-prompt-tool.ts';
+import { $, describeError, setMessage, type ViewerState } from './viewer-state.ts';
 
-/**
- * Runs one of the extension's commands. Its failures, thrown or rejected, are dropped here: the extension
- * has already shown them through uiNotificationService.
- */
-function run(state: ViewerState, name: CommandName, options?: Record<string, unknown>): void {
-  Promise.resolve()
-    .then(() => state.commands.runCommand(name, options))
-    .catch(() => undefined);
+interface DemoButton {
+  id: string;
+  label: string;
+  tooltip: string;
+  key?: string;
+  run(state: ViewerState): unknown;
 }
 
-export function renderToolbar(
-  state: ViewerState,
-  toolGroup: ToolsTypes.IToolGroup,
-  extensionButtons: ToolbarButton[],
-): void {
+/** The RobustMedSAM buttons; the session shows its own failures, the rest go to the message line. */
+const BUTTONS: DemoButton[] = [
+  {
+    id: 'BoxPrompt',
+    label: 'Box prompt',
+    tooltip: 'Drag a box around an organ; the mask appears as a preview',
+    key: 'b',
+    run: (s) => s.session.activateBoxTool(s.toolGroup),
+  },
+  {
+    id: 'AcceptPreview',
+    label: 'Accept',
+    tooltip: 'Keep the preview',
+    key: 'Enter',
+    run: (s) => s.session.controller.accept(),
+  },
+  {
+    id: 'RejectPreview',
+    label: 'Reject',
+    tooltip: 'Drop the preview',
+    key: 'Escape',
+    run: (s) => s.session.controller.reject(),
+  },
+  {
+    id: 'Propagate',
+    label: 'Propagate',
+    tooltip: 'Spread the accepted mask to neighbouring slices until it vanishes',
+    key: 'p',
+    run: (s) => s.session.propagate('both'),
+  },
+  {
+    id: 'CancelPropagation',
+    label: 'Stop',
+    tooltip: 'Stop a running propagation',
+    run: (s) => s.session.controller.cancelPropagation(),
+  },
+  { id: 'Undo', label: 'Undo', tooltip: 'Undo', key: 'ctrl+z', run: (s) => s.session.undo() },
+  { id: 'Redo', label: 'Redo', tooltip: 'Redo', key: 'ctrl+y', run: (s) => s.session.redo() },
+  {
+    id: 'ExportSeg',
+    label: 'Export SEG',
+    tooltip: 'Save the segmentation as DICOM SEG',
+    run: (s) => s.segHost.exportSeg(s.session, s.session.customizations.exportMode),
+  },
+  {
+    id: 'LoadSeg',
+    label: 'Load SEG',
+    tooltip: 'Load a DICOM SEG onto this series',
+    run: (s) => s.segHost.loadSeg(s.session),
+  },
+];
+
+function run(state: ViewerState, button: DemoButton): void {
+  Promise.resolve()
+    .then(() => button.run(state))
+    .catch((error) => setMessage(describeError(error), true));
+}
+
+export function renderToolbar(state: ViewerState, toolGroup: ToolsTypes.IToolGroup): void {
   const bar = $('toolbar');
   const primaryTools: Array<[string, string]> = [
     [WindowLevelTool.toolName, 'Window/level'],
@@ -35,37 +87,31 @@ export function renderToolbar(
     [ZoomTool.toolName, 'Zoom'],
   ];
   const buttons: HTMLButtonElement[] = [];
-  const markActive = (id: string) => {
-    for (const b of buttons) b.classList.toggle('active', b.dataset.tool === id);
+  const markActive = () => {
+    const active = toolGroup.getActivePrimaryMouseButtonTool();
+    for (const b of buttons) b.classList.toggle('active', !!b.dataset.tool && b.dataset.tool === active);
   };
+  /** Another primary tool: the current one goes passive; zoom keeps the right button when not primary. */
   const activatePrimary = (toolName: string) => {
-    for (const [name] of primaryTools) {
-      if (name !== toolName) toolGroup.setToolPassive(name);
+    const current = toolGroup.getActivePrimaryMouseButtonTool();
+    if (current && current !== toolName) toolGroup.setToolPassive(current);
+    toolGroup.setToolActive(toolName, { bindings: [{ mouseButton: ToolsEnums.MouseBindings.Primary }] });
+    if (toolName !== ZoomTool.toolName) {
+      toolGroup.setToolActive(ZoomTool.toolName, {
+        bindings: [{ mouseButton: ToolsEnums.MouseBindings.Secondary }],
+      });
     }
-    if (toolName !== BoxPromptSegmentationTool.toolName) {
-      toolGroup.setToolPassive(BoxPromptSegmentationTool.toolName);
-      toolGroup.setToolActive(toolName, { bindings: [{ mouseButton: ToolsEnums.MouseBindings.Primary }] });
-      // Keep the secondary binding of zoom when it is not the primary tool.
-      if (toolName !== ZoomTool.toolName) {
-        toolGroup.setToolActive(ZoomTool.toolName, {
-          bindings: [{ mouseButton: ToolsEnums.MouseBindings.Secondary }],
-        });
-      }
-    }
-    markActive(toolName);
   };
-  for (const def of extensionButtons) {
+  for (const def of BUTTONS) {
     const button = document.createElement('button');
     button.type = 'button';
     button.textContent = def.label;
-    button.title = def.tooltip + (def.hotkey ? ` [${def.hotkey}]` : '');
+    button.title = def.tooltip + (def.key ? ` [${def.key}]` : '');
     button.dataset.testid = `tool-${def.id}`;
-    if (def.id === 'BoxPrompt') button.dataset.tool = BoxPromptSegmentationTool.toolName;
+    if (def.id === 'BoxPrompt') button.dataset.tool = BOX_PROMPT_TOOL_NAME;
     button.addEventListener('click', () => {
-      if (def.id === 'BoxPrompt') {
-        activatePrimary(BoxPromptSegmentationTool.toolName);
-      }
-      for (const c of def.commands) run(state, c.commandName as CommandName, c.commandOptions);
+      run(state, def);
+      markActive();
     });
     buttons.push(button);
     bar.append(button);
@@ -76,27 +122,24 @@ export function renderToolbar(
     button.textContent = label;
     button.dataset.tool = name;
     button.dataset.testid = `tool-${name}`;
-    button.addEventListener('click', () => activatePrimary(name));
+    button.addEventListener('click', () => {
+      activatePrimary(name);
+      markActive();
+    });
     buttons.push(button);
     bar.append(button);
   }
-  activatePrimary(BoxPromptSegmentationTool.toolName);
-  run(state, 'robustmedsamActivateBoxTool');
+  state.session.activateBoxTool(toolGroup);
+  markActive();
 }
 
-export function bindKeys(state: ViewerState): void {
+export function bindKeys(): void {
   document.addEventListener('keydown', (event) => {
     if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
-    const key = (name: CommandName) => {
-      event.preventDefault();
-      run(state, name);
-    };
-    if (event.key === 'Enter') key('robustmedsamAccept');
-    else if (event.key === 'Escape') key('robustmedsamReject');
-    else if (event.key === 'p') key('robustmedsamPropagate');
-    else if (event.key === 'b')
-      ($('toolbar').querySelector('[data-testid="tool-BoxPrompt"]') as HTMLButtonElement)?.click();
-    else if ((event.ctrlKey || event.metaKey) && event.key === 'z') key('robustmedsamUndo');
-    else if ((event.ctrlKey || event.metaKey) && event.key === 'y') key('robustmedsamRedo');
+    const pressed = `${event.ctrlKey || event.metaKey ? 'ctrl+' : ''}${event.key}`;
+    const button = BUTTONS.find((b) => b.key === pressed);
+    if (!button) return;
+    event.preventDefault();
+    ($('toolbar').querySelector(`[data-testid="tool-${button.id}"]`) as HTMLButtonElement | null)?.click();
   });
 }

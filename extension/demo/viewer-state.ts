@@ -1,9 +1,9 @@
 /** The demo viewer's shared state and its message line. */
 import type { Types } from '@cornerstonejs/core';
+import type { Types as ToolsTypes } from '@cornerstonejs/tools';
 import type { Series } from '../../src/dicom/series.ts';
-import type { RobustMedSamSession } from '../src/index.ts';
+import type { RobustMedSamSession, SegHost } from '../src/index.ts';
 import type { SegmentList } from './segment-list.ts';
-import type { DemoCommandsManager } from './services.ts';
 
 export const VIEWPORT_ID = 'robustmedsam-viewport';
 export const TOOL_GROUP_ID = 'robustmedsam-tools';
@@ -30,9 +30,10 @@ export interface LoadedSeries {
 
 export interface ViewerState {
   loaded: LoadedSeries | null;
-  /** The extension's session (status line, timings) and the commands manager that runs its commands. */
+  /** The RobustMedSAM session the toolbar drives, and where SEG exports go and loads come from. */
   session: RobustMedSamSession;
-  commands: DemoCommandsManager;
+  segHost: SegHost;
+  toolGroup: ToolsTypes.IToolGroup;
   segments: SegmentList;
   viewport: () => Types.IStackViewport;
 }

@@ -8,8 +8,9 @@
  * colours, where OHIF's segmentation panel (or any list that follows the state) shows them.
  */
 import type { Types } from '@cornerstonejs/core';
-import { segmentation, type Types as ToolsTypes } from '@cornerstonejs/tools';
+import type { Types as ToolsTypes } from '@cornerstonejs/tools';
 import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-compose.ts';
+import { tools } from '../../src/cornerstone/libraries.ts';
 import { exportSegmentation, loadSegmentation } from '../../src/cornerstone/seg-io.ts';
 import type { SegmentDescription } from '../../src/dicom/seg-writer.ts';
 import { longString, segmentIdentity } from '../../src/dicom/segment-identity.ts';
@@ -20,7 +21,20 @@ import type { RobustMedSamSession } from './session.ts';
 const VERSION = '0.1.0';
 type Rgb = [number, number, number];
 
+/** A place SEG objects are stored (OHIF's active data source, when it can store: ohif-host.ts). */
+export interface SegStore {
+  /** Whether a store would be attempted now (else the SEG is downloaded). */
+  canStore(): boolean;
+  /** Stores the Part 10 bytes; resolves to the name of where they went. */
+  store(bytes: Uint8Array): Promise<string>;
+}
+
 export interface DefaultSegHostOptions {
+  /**
+   * Where exports go first, when it can store now; a failed store falls back to the download, so the
+   * SEG is never lost.
+   */
+  store?: SegStore;
   /** Hands the SEG's bytes to the user; default: a download named `name`. */
   saveFile?(bytes: Uint8Array, name: string): void | Promise<void>;
   /** Asks the user for a SEG file; undefined when they cancel. Default: the browser's file picker. */
@@ -106,7 +120,7 @@ function targetOf(session: RobustMedSamSession): Target {
       'Open a series in a viewport and click it, then try again.',
     );
   }
-  const active = segmentation.activeSegmentation.getActiveSegmentation(viewport.id);
+  const active = tools().segmentation.activeSegmentation.getActiveSegmentation(viewport.id);
   if (!active) {
     throw new InputError(
       'no-active-segmentation',
@@ -123,6 +137,7 @@ function targetOf(session: RobustMedSamSession): Target {
  * segment list (the demo's) shows them.
  */
 export function segmentsInState(viewportId: string, segmentationId: string): CornerstoneSegment[] {
+  const { segmentation } = tools();
   const seg = segmentation.state.getSegmentation(segmentationId);
   if (!seg) return [];
   return Object.values(seg.segments)
@@ -139,12 +154,18 @@ export function segmentsInState(viewportId: string, segmentationId: string): Cor
     });
 }
 
+function describeFailure(error: unknown): string {
+  const e = error as { message?: string; status?: number };
+  return [e?.status ? `HTTP ${e.status}` : '', e?.message ?? String(error)].filter(Boolean).join(': ');
+}
+
 export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHost {
   const saveFile = options.saveFile ?? downloadFile;
   const pickFile = options.pickFile ?? pickDicomFile;
   const notify = options.notify ?? (() => undefined);
 
   const load = async (session: RobustMedSamSession, file: { bytes: Uint8Array; name: string }) => {
+    const { segmentation } = tools();
     const { viewport, imageIds, segmentation: seg } = targetOf(session);
     const existing = segmentsInState(viewport.id, seg.segmentationId).map((s) => s.segmentIndex);
     const firstSegmentIndex = Math.max(0, ...existing) + 1;
@@ -215,10 +236,25 @@ export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHo
           description: describeSegment(s, algorithm),
         })),
       });
-      await saveFile(bytes, `${seriesInstanceUID}.seg.dcm`);
-      notify(
-        `Exported ${segmentsWritten} segments as ${mode} SEG (${Math.round(bytes.byteLength / 1024)} kB).`,
-      );
+      const what = `${segmentsWritten} segments as ${mode} SEG (${Math.round(bytes.byteLength / 1024)} kB)`;
+      const name = `${seriesInstanceUID}.seg.dcm`;
+      if (options.store?.canStore()) {
+        try {
+          const where = await options.store.store(bytes);
+          notify(`Stored ${what} in ${where}.`);
+          return bytes;
+        } catch (error) {
+          // Not stored: the user still gets the file, and is told why the store failed.
+          await saveFile(bytes, name);
+          throw new InputError(
+            'seg-store-failed',
+            `Could not store the SEG in the data source (${describeFailure(error)}); it was downloaded as ${name} instead.`,
+            'Store the downloaded file once the server accepts it again.',
+          );
+        }
+      }
+      await saveFile(bytes, name);
+      notify(`Exported ${what}.`);
       return bytes;
     },
     async loadSeg(session, file) {

@@ -1,10 +1,13 @@
 /**
- * The RobustMedSAM extension's public face. Its default export is the OHIF v3 extension object (list it
- * in an OHIF app's extensions, see extension/README.md); the rest is for hosts and tests.
+ * The RobustMedSAM extension's public face. Its default export is the OHIF v3 extension object: built
+ * by `npm run build:ohif` into dist/ohif/robustmedsam-ohif.js, which an OHIF deployment loads at run
+ * time from `window.config.extensions`, or imported into an OHIF build (extension/README.md). The rest
+ * is for hosts and tests. Nothing here bundles Cornerstone: it runs on the host's (useCornerstone).
  */
 import { robustMedSamExtension } from './ohif-extension.ts';
 
 export default robustMedSamExtension;
+export { type CornerstoneLibraries, useCornerstone } from '../../src/cornerstone/libraries.ts';
 export {
   CUSTOMIZATION_IDS,
   type CustomizationSource,
@@ -18,6 +21,7 @@ export {
   createDefaultSegHost,
   type DefaultSegHostOptions,
   describeSegment,
+  type SegStore,
 } from './default-seg-host.ts';
 export {
   type CommandFn,
@@ -25,6 +29,7 @@ export {
   type CommandsModule,
   describeError,
   EXTENSION_ID,
+  engineMessage,
   getRobustMedSamSession,
   type ModuleContext,
   type RobustMedSamConfiguration,
@@ -32,6 +37,7 @@ export {
   robustMedSamExtension,
   type SegHost,
 } from './ohif-extension.ts';
+export { CORNERSTONE_UTILITY, ohifCornerstone, ohifSegStore } from './ohif-host.ts';
 export type {
   CornerstoneViewportService,
   CustomizationService,
@@ -42,4 +48,10 @@ export type {
   ViewportGridService,
 } from './ohif-services.ts';
 export { type MouseUpTiming, RobustMedSamSession, type SessionHost } from './session.ts';
-export { TOOLBAR_BUTTONS, type ToolbarButton } from './toolbar-buttons.ts';
+export {
+  HOTKEYS,
+  ohifModeCustomizations,
+  TOOLBAR_BUTTONS,
+  TOOLBAR_BUTTONS_ID,
+  type ToolbarButton,
+} from './toolbar-buttons.ts';

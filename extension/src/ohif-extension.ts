@@ -1,16 +1,17 @@
 /**
- * The RobustMedSAM OHIF v3 extension. OHIF calls `preRegistration` once with its servicesManager, which
- * creates the one RobustMedSamSession for it, then the module getters. Commands find their context
- * through OHIF's services when they run: the active viewport (viewportGridService,
- * cornerstoneViewportService), its tool group (toolGroupService) and the customisations
- * (customizationService); failures reach the user through uiNotificationService.
- * `configuration` carries what only the host can supply: the worker (its URL has to be bundled at the
- * host's call site) and, optionally, a SEG host (where SEG bytes go and come from); without one the
- * default host (default-seg-host.ts) downloads exports and asks for a file to load.
+ * The RobustMedSAM OHIF v3 extension (OHIF 3.13). OHIF calls `preRegistration` once with its managers:
+ * it takes OHIF's own Cornerstone (extensionManager -> @ohif/extension-cornerstone's
+ * getCornerstoneLibraries), checks the services it needs and creates the one RobustMedSamSession; a
+ * failure there is shown to the user, not only logged. Commands find their context through OHIF's
+ * services when they run: the active viewport (viewportGridService, cornerstoneViewportService), its
+ * tool group (toolGroupService) and the customisations (customizationService); failures reach the user
+ * through uiNotificationService. The toolbar module holds the evaluators our buttons use; the buttons
+ * themselves (ohif-toolbar.ts) are placed by a mode or by `modesConfiguration` in the app config.
+ * `configuration` may replace the worker, the Cornerstone libraries and the SEG host.
  */
-import { utilities as csUtilities, type Types } from '@cornerstonejs/core';
+import type { Types } from '@cornerstonejs/core';
 import type { Types as ToolsTypes } from '@cornerstonejs/tools';
-import { BoxPromptSegmentationTool } from '../../src/cornerstone/box-prompt-tool.ts';
+import { type CornerstoneLibraries, useCornerstone } from '../../src/cornerstone/libraries.ts';
 import { InputError } from '../../src/errors.ts';
 import {
   CUSTOMIZATION_IDS,
@@ -18,10 +19,16 @@ import {
   type RobustMedSamCustomizations,
   resolveCustomizations,
 } from './customizations.ts';
-import { createDefaultSegHost } from './default-seg-host.ts';
+import { createDefaultSegHost, type SegStore } from './default-seg-host.ts';
+import { type OhifManagers, ohifCornerstone, ohifSegStore } from './ohif-host.ts';
 import { REQUIRED_SERVICES, type RobustMedSamServices, type ServicesManager } from './ohif-services.ts';
 import { RobustMedSamSession } from './session.ts';
-import { TOOLBAR_BUTTONS, type ToolbarButton } from './toolbar-buttons.ts';
+import {
+  TOOLBAR_BUTTONS,
+  TOOLBAR_BUTTONS_ID,
+  type ToolbarEvaluator,
+  toolbarEvaluators,
+} from './toolbar-buttons.ts';
 
 export const EXTENSION_ID = '@robustmedsam/extension-box-prompt';
 
@@ -36,13 +43,18 @@ export interface SegHost {
   loadSeg(session: RobustMedSamSession, file?: { bytes: Uint8Array; name: string }): Promise<void>;
 }
 
-/** The extension's configuration: the second element of its `[extension, configuration]` entry in OHIF. */
+/**
+ * The extension's configuration (OHIF passes it to preRegistration as `configuration`); every member is
+ * optional.
+ */
 export interface RobustMedSamConfiguration {
-  /** Starts the segmenter's Web Worker (`new Worker(new URL('.../segmenter.worker.ts', import.meta.url))`). */
-  createWorker(): Worker;
+  /** Starts the segmenter's Web Worker; default: the worker built beside this module. */
+  createWorker?(): Worker;
+  /** The page's Cornerstone; default: OHIF's own, from @ohif/extension-cornerstone. */
+  cornerstone?: CornerstoneLibraries;
   /**
-   * Without one, the default host (createDefaultSegHost) is used: it exports the active viewport's active
-   * segmentation as a download and loads a SEG file the user picks, from Cornerstone's state alone.
+   * Where SEG bytes go and come from. Default (createDefaultSegHost): export stores the SEG through
+   * the active data source when it can store (DICOMweb STOW-RS), else downloads it; load asks for a file.
    */
   segHost?: SegHost;
 }
@@ -67,23 +79,21 @@ export interface CommandsModule {
   defaultContext: string;
 }
 
-/** What OHIF passes to the module getters; the extension reads only the servicesManager. */
-export interface ModuleContext {
+/** What OHIF passes to the module getters. */
+export interface ModuleContext extends OhifManagers {
   servicesManager: ServicesManager;
-  commandsManager?: unknown;
-  extensionManager?: unknown;
 }
 
 export interface RobustMedSamExtension {
   id: string;
-  preRegistration(context: {
-    servicesManager: ServicesManager;
-    commandsManager?: unknown;
-    configuration?: RobustMedSamConfiguration;
-  }): void;
-  getToolbarModule(context?: ModuleContext): Array<{ name: string; buttons: ToolbarButton[] }>;
+  preRegistration(context: ModuleContext & { configuration?: RobustMedSamConfiguration }): void;
+  onModeEnter(context: ModuleContext): void;
+  getToolbarModule(context: ModuleContext): ToolbarEvaluator[];
   getCommandsModule(context: ModuleContext): CommandsModule;
   getCustomizationModule(context?: ModuleContext): Array<{ name: string; value: Record<string, unknown> }>;
+  getUtilityModule(
+    context: ModuleContext,
+  ): Array<{ name: string; exports: { getSession(): RobustMedSamSession } }>;
 }
 
 interface Registration {
@@ -93,6 +103,8 @@ interface Registration {
 }
 
 const registrations = new WeakMap<ServicesManager, Registration>();
+/** Why preRegistration failed, per servicesManager: every command then says so. */
+const failures = new WeakMap<ServicesManager, unknown>();
 
 const NOTIFICATION_TITLE = 'RobustMedSAM';
 
@@ -109,7 +121,7 @@ function servicesOf(servicesManager: ServicesManager): RobustMedSamServices {
       'missing-ohif-services',
       `The servicesManager has no ${missing.join(', ')}.`,
       `The RobustMedSAM extension needs OHIF's ${REQUIRED_SERVICES.join(', ')}; register it in an ` +
-        'OHIF app that has @ohif/extension-cornerstone, or give the host its own (extension/demo/services.ts).',
+        'OHIF app that has @ohif/extension-default and @ohif/extension-cornerstone.',
     );
   }
   return servicesManager.services as RobustMedSamServices;
@@ -117,6 +129,7 @@ function servicesOf(servicesManager: ServicesManager): RobustMedSamServices {
 
 function registrationOf(servicesManager: ServicesManager): Registration {
   const registration = registrations.get(servicesManager);
+  if (!registration && failures.has(servicesManager)) throw failures.get(servicesManager);
   if (!registration) {
     throw new InputError(
       'extension-not-registered',
@@ -175,14 +188,26 @@ function modelUrlOption(value: unknown): string | null {
   );
 }
 
+/** Which engine is ready, on what; with the fix when wasm runs on one thread for want of isolation. */
+export function engineMessage(label: string, backend: string): string {
+  const isolationHint = backend.includes('not cross-origin isolated')
+    ? ' For more threads, serve the viewer with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.'
+    : '';
+  return `${label} ready on ${backend}.${isolationHint}`;
+}
+
+function notifyError(servicesManager: ServicesManager, error: unknown): void {
+  servicesManager?.services?.uiNotificationService?.show({
+    title: NOTIFICATION_TITLE,
+    message: describeError(error),
+    type: 'error',
+  });
+}
+
 /** Shows a command's failure to the user, then hands it on to whoever awaits the command. */
 function reportingFailures(fn: CommandFn, servicesManager: ServicesManager): CommandFn {
   const report = (error: unknown): never => {
-    servicesManager.services?.uiNotificationService?.show({
-      title: NOTIFICATION_TITLE,
-      message: describeError(error),
-      type: 'error',
-    });
+    notifyError(servicesManager, error);
     throw error;
   };
   return (options) => {
@@ -201,36 +226,21 @@ function reportingFailures(fn: CommandFn, servicesManager: ServicesManager): Com
  */
 function createActions(servicesManager: ServicesManager): Record<CommandName, CommandFn> {
   const context = () => registrationOf(servicesManager);
-  const history = csUtilities.HistoryMemo.DefaultHistoryMemo;
-  const renderActive = () => activeViewport(context().services)?.render();
 
   const actions: Record<CommandName, CommandFn> = {
     robustmedsamActivateBoxTool: () => {
       const { session, services } = context();
-      const toolGroup = activeToolGroup(services);
-      if (!toolGroup.hasTool(BoxPromptSegmentationTool.toolName)) session.addToolTo(toolGroup);
-      session.activateBoxTool(toolGroup);
+      session.activateBoxTool(activeToolGroup(services));
       // Boxes will be drawn here: encode ahead around this viewport's slice from now on.
       const viewport = activeViewport(services);
       if (viewport && viewport !== session.followed) session.follow(viewport);
     },
     robustmedsamAccept: () => context().session.controller.accept(),
     robustmedsamReject: () => context().session.controller.reject(),
-    robustmedsamPropagate: async (o) => {
-      const { session, services } = context();
-      const direction = propagationDirection(o?.direction);
-      return session.controller.propagate(direction, session.controller.windowFor(activeViewport(services)));
-    },
+    robustmedsamPropagate: async (o) => context().session.propagate(propagationDirection(o?.direction)),
     robustmedsamCancelPropagation: () => context().session.controller.cancelPropagation(),
-    robustmedsamUndo: () => {
-      // An open preview is not in the history yet: undo drops it first.
-      if (!context().session.controller.reject()) history.undo();
-      renderActive();
-    },
-    robustmedsamRedo: () => {
-      history.redo();
-      renderActive();
-    },
+    robustmedsamUndo: () => context().session.undo(),
+    robustmedsamRedo: () => context().session.redo(),
     robustmedsamExportSeg: async () => {
       const { session, segHost } = context();
       return segHost.exportSeg(session, session.customizations.exportMode);
@@ -253,54 +263,89 @@ function createActions(servicesManager: ServicesManager): Record<CommandName, Co
   ) as Record<CommandName, CommandFn>;
 }
 
+/** The worker built beside this module (Vite and webpack both bundle this form at build time). */
+function defaultWorker(): Worker {
+  return new Worker(new URL('./segmenter.worker.ts', import.meta.url), { type: 'module' });
+}
+
+function register(context: ModuleContext & { configuration?: RobustMedSamConfiguration }): void {
+  const { servicesManager, configuration = {} } = context;
+  useCornerstone(configuration.cornerstone ?? ohifCornerstone(context));
+  const services = servicesOf(servicesManager);
+  if (registrations.has(servicesManager)) {
+    throw new InputError(
+      'extension-registered-twice',
+      'The RobustMedSAM extension is already registered with this servicesManager.',
+      'Register it once per viewer.',
+    );
+  }
+  const createWorker = configuration.createWorker ?? defaultWorker;
+  const session = new RobustMedSamSession(
+    { createWorker: () => createWorker(), getViewport: () => activeViewport(services) },
+    resolveCustomizations(services.customizationService),
+  );
+  // Errors outside any command (a box drawn with the tool, a propagation step, a crashed worker).
+  const notify = (event: Event) => notifyError(servicesManager, (event as CustomEvent).detail);
+  session.addEventListener('error', notify);
+  session.controller.addEventListener('error', notify);
+  session.client.addEventListener('error', notify);
+  // What an export or load did goes where OHIF shows everything else.
+  const store: SegStore | undefined = ohifSegStore(context);
+  const segHost =
+    configuration.segHost ??
+    createDefaultSegHost({
+      store,
+      notify: (message) =>
+        services.uiNotificationService.show({ title: NOTIFICATION_TITLE, message, type: 'success' }),
+    });
+  registrations.set(servicesManager, { session, services, segHost });
+}
+
 export const robustMedSamExtension: RobustMedSamExtension = {
   id: EXTENSION_ID,
 
-  preRegistration({ servicesManager, configuration }) {
-    const services = servicesOf(servicesManager);
-    if (typeof configuration?.createWorker !== 'function') {
-      throw new InputError(
-        'bad-extension-configuration',
-        'The RobustMedSAM extension configuration has no createWorker().',
-        "Register it as [robustMedSamExtension, { createWorker, segHost }] (extension/README.md): the worker's " +
-          'URL has to be bundled where the host calls new Worker(new URL(...)).',
-      );
+  /**
+   * OHIF only logs an exception thrown here and then leaves the extension out, so its buttons would
+   * fail with "command not found". Instead the failure is shown to the user (and logged), the modules
+   * are still registered, and every command repeats what is missing.
+   */
+  preRegistration(context) {
+    try {
+      register(context);
+    } catch (error) {
+      failures.set(context.servicesManager, error);
+      notifyError(context.servicesManager, error);
+      console.error(`${NOTIFICATION_TITLE} is not available: ${describeError(error)}`);
     }
-    if (registrations.has(servicesManager)) {
-      throw new InputError(
-        'extension-registered-twice',
-        'The RobustMedSAM extension is already registered with this servicesManager.',
-        'Register it once per viewer.',
-      );
-    }
-    const session = new RobustMedSamSession(
-      {
-        createWorker: () => configuration.createWorker(),
-        getViewport: () => activeViewport(services),
-      },
-      resolveCustomizations(services.customizationService),
-    );
-    // Errors outside any command (a box drawn with the tool, a propagation step, a crashed worker).
-    const notify = (event: Event) =>
-      services.uiNotificationService.show({
-        title: NOTIFICATION_TITLE,
-        message: describeError((event as CustomEvent).detail),
-        type: 'error',
-      });
-    session.addEventListener('error', notify);
-    session.controller.addEventListener('error', notify);
-    session.client.addEventListener('error', notify);
-    // What an export or load did goes where OHIF shows everything else.
-    const segHost =
-      configuration.segHost ??
-      createDefaultSegHost({
-        notify: (message) =>
-          services.uiNotificationService.show({ title: NOTIFICATION_TITLE, message, type: 'success' }),
-      });
-    registrations.set(servicesManager, { session, services, segHost });
   },
 
-  getToolbarModule: () => [{ name: 'robustmedsam.toolbar', buttons: TOOLBAR_BUTTONS }],
+  /**
+   * Each time a mode starts, the engine the customisations name is loaded (a mode may set them in its
+   * own onModeEnter), and the user is told which engine runs where: the backend says when wasm is held
+   * to one thread because the page is not cross-origin isolated.
+   */
+  onModeEnter({ servicesManager }) {
+    if (!registrations.has(servicesManager)) return;
+    const { session, services } = registrationOf(servicesManager);
+    void (async () => {
+      try {
+        session.configure(resolveCustomizations(services.customizationService));
+        const status = await session.loadEngine();
+        services.uiNotificationService.show({
+          title: NOTIFICATION_TITLE,
+          message: engineMessage(status.info.label, status.info.backend),
+          type: 'info',
+        });
+      } catch (error) {
+        notifyError(servicesManager, error);
+      }
+    })();
+  },
+
+  // In OHIF 3.13 a toolbar module holds evaluators (and button UI types); the buttons are data that a
+  // mode, or the app config's modesConfiguration, places (toolbar-buttons.ts).
+  getToolbarModule: ({ servicesManager }) =>
+    toolbarEvaluators({ services: () => registrationOf(servicesManager).services }),
 
   getCommandsModule({ servicesManager }) {
     const actions = createActions(servicesManager);
@@ -310,16 +355,25 @@ export const robustMedSamExtension: RobustMedSamExtension = {
     return { actions, definitions, defaultContext: 'CORNERSTONE' };
   },
 
+  // For other extensions and the app (OHIF's getModuleEntry('@robustmedsam/extension-box-prompt.utilityModule.common')):
+  // the session, with its engine status, preview events and mouse-up-to-preview timings.
+  getUtilityModule: ({ servicesManager }) => [
+    { name: 'common', exports: { getSession: () => getRobustMedSamSession(servicesManager) } },
+  ],
+
   // The defaults, under their ids; OHIF answers getCustomization(id) with these unless a mode or the app
   // config overrides them. Ids without a default (threads) are left for the deployment to set.
   getCustomizationModule: () => [
     {
       name: 'default',
-      value: Object.fromEntries(
-        (Object.keys(CUSTOMIZATION_IDS) as Array<keyof RobustMedSamCustomizations>)
-          .filter((key) => DEFAULT_CUSTOMIZATIONS[key] !== undefined)
-          .map((key) => [CUSTOMIZATION_IDS[key], DEFAULT_CUSTOMIZATIONS[key]]),
-      ),
+      value: {
+        ...Object.fromEntries(
+          (Object.keys(CUSTOMIZATION_IDS) as Array<keyof RobustMedSamCustomizations>)
+            .filter((key) => DEFAULT_CUSTOMIZATIONS[key] !== undefined)
+            .map((key) => [CUSTOMIZATION_IDS[key], DEFAULT_CUSTOMIZATIONS[key]]),
+        ),
+        [TOOLBAR_BUTTONS_ID]: TOOLBAR_BUTTONS,
+      },
     },
   ],
 };

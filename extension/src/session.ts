@@ -4,15 +4,11 @@
  * one per servicesManager and its commands drive it; the host tells it which viewport is active.
  */
 
-import { eventTarget, type Types } from '@cornerstonejs/core';
-import {
-  addTool,
-  Enums as ToolsEnums,
-  type Types as ToolsTypes,
-  state as toolsState,
-} from '@cornerstonejs/tools';
+import type { Types } from '@cornerstonejs/core';
+import type { Types as ToolsTypes } from '@cornerstonejs/tools';
 import { BoxPromptController, type PreviewEventDetail } from '../../src/cornerstone/box-prompt-controller.ts';
-import { BoxPromptSegmentationTool } from '../../src/cornerstone/box-prompt-tool.ts';
+import { BOX_PROMPT_TOOL_NAME, boxPromptToolClass } from '../../src/cornerstone/box-prompt-tool.ts';
+import { core, tools } from '../../src/cornerstone/libraries.ts';
 import { NeighbourEncoder } from '../../src/cornerstone/neighbour-encoder.ts';
 import { SegmenterClient } from '../../src/cornerstone/segmenter-client.ts';
 import type { EngineStatus, ProgressEvent } from '../../src/cornerstone/worker/protocol.ts';
@@ -60,9 +56,11 @@ export class RobustMedSamSession extends EventTarget {
       const detail = (event as CustomEvent<PreviewEventDetail>).detail;
       // Announcing the preview made Cornerstone schedule a render of the segmentation; the preview counts
       // as shown at the first animation frame after that render (or after 2 s, should none come).
+      const { eventTarget } = core();
+      const { SEGMENTATION_RENDERED } = tools().Enums.Events;
       const shown = () => {
         clearTimeout(fallback);
-        eventTarget.removeEventListener(ToolsEnums.Events.SEGMENTATION_RENDERED, shown);
+        eventTarget.removeEventListener(SEGMENTATION_RENDERED, shown);
         requestAnimationFrame(() => {
           this.timings.push({
             mouseUpAt: this.lastMouseUp,
@@ -78,7 +76,7 @@ export class RobustMedSamSession extends EventTarget {
         });
       };
       const fallback = setTimeout(shown, 2000);
-      eventTarget.addEventListener(ToolsEnums.Events.SEGMENTATION_RENDERED, shown);
+      eventTarget.addEventListener(SEGMENTATION_RENDERED, shown);
     });
   }
 
@@ -103,8 +101,9 @@ export class RobustMedSamSession extends EventTarget {
 
   /** Registers the tool with Cornerstone (once per page) and adds it, configured, to a tool group. */
   addToolTo(toolGroup: ToolsTypes.IToolGroup): void {
-    if (!toolsState.tools[BoxPromptSegmentationTool.toolName]) addTool(BoxPromptSegmentationTool);
-    toolGroup.addTool(BoxPromptSegmentationTool.toolName, {
+    const { addTool, state } = tools();
+    if (!state.tools[BOX_PROMPT_TOOL_NAME]) addTool(boxPromptToolClass());
+    toolGroup.addTool(BOX_PROMPT_TOOL_NAME, {
       getController: () => this.controller,
       onError: (error: Error) => this.dispatchEvent(new CustomEvent('error', { detail: error })),
       onMouseUp: (at: number) => {
@@ -113,10 +112,34 @@ export class RobustMedSamSession extends EventTarget {
     });
   }
 
+  /**
+   * Makes the box tool the primary (left-button) tool of the group, adding it first if needed. As OHIF's
+   * own setToolActive does, the tool that held the left button goes passive first: a tool group hands
+   * a drag to the first active tool bound to that button, so without this the old tool keeps the drag.
+   */
   activateBoxTool(toolGroup: ToolsTypes.IToolGroup): void {
-    toolGroup.setToolActive(BoxPromptSegmentationTool.toolName, {
-      bindings: [{ mouseButton: ToolsEnums.MouseBindings.Primary }],
+    if (!toolGroup.hasTool(BOX_PROMPT_TOOL_NAME)) this.addToolTo(toolGroup);
+    const primary = toolGroup.getActivePrimaryMouseButtonTool();
+    if (primary && primary !== BOX_PROMPT_TOOL_NAME) toolGroup.setToolPassive(primary);
+    toolGroup.setToolActive(BOX_PROMPT_TOOL_NAME, {
+      bindings: [{ mouseButton: tools().Enums.MouseBindings.Primary }],
     });
+  }
+
+  /** Propagates the accepted mask from the slice shown, with the window the model is fed there. */
+  propagate(direction: 'both' | 'up' | 'down' = 'both') {
+    return this.controller.propagate(direction, this.controller.windowFor(this.host.getViewport()));
+  }
+
+  /** Undo on Cornerstone's history (one box, one propagation, one SEG load); an open preview goes first. */
+  undo(): void {
+    if (!this.controller.reject()) core().utilities.HistoryMemo.DefaultHistoryMemo.undo();
+    this.host.getViewport()?.render();
+  }
+
+  redo(): void {
+    core().utilities.HistoryMemo.DefaultHistoryMemo.redo();
+    this.host.getViewport()?.render();
   }
 
   /** Loads the configured engine: the model at `modelUrl`, or the classical engine when null. */

@@ -1,75 +1,154 @@
 /**
- * The extension's toolbar buttons (OHIF's toolbar module): what each shows and the command it runs.
- * A mode adds them with toolbarService.addButtons (extension/README.md); the demo draws them itself.
+ * The extension's toolbar in OHIF 3.13 terms. Buttons are data (`{ id, uiType: 'ohif.toolButton',
+ * props: { icon, label, tooltip, commands, evaluate } }`), registered as the customisation
+ * `robustmedsam.toolbarButtons`; a mode takes them with `{ $reference: 'robustmedsam.toolbarButtons' }`
+ * and places their ids in a toolbar section (`ohifAppConfig` writes the app-config lines that do both
+ * for OHIF's segmentation and basic viewer modes). The toolbar module holds the evaluators the buttons
+ * name: OHIF asks them, per viewport, whether a button is disabled or active.
  */
+import type { Types as ToolsTypes } from '@cornerstonejs/tools';
+import { BOX_PROMPT_TOOL_NAME } from '../../src/cornerstone/box-prompt-tool.ts';
+import { tools } from '../../src/cornerstone/libraries.ts';
+import type { RobustMedSamServices } from './ohif-services.ts';
+
 export interface ToolbarButton {
   id: string;
-  label: string;
-  tooltip: string;
-  /** Keyboard shortcut the host binds (OHIF hotkeys syntax). */
-  hotkey?: string;
-  commands: Array<{ commandName: string; commandOptions?: Record<string, unknown> }>;
+  uiType: 'ohif.toolButton';
+  props: {
+    icon: string;
+    label: string;
+    tooltip: string;
+    commands: string | { commandName: string; commandOptions?: Record<string, unknown> };
+    evaluate: string;
+  };
 }
 
+/** The customisation id the buttons are registered under. */
+export const TOOLBAR_BUTTONS_ID = 'robustmedsam.toolbarButtons';
+
+const EVALUATE_BOX_TOOL = 'evaluate.robustmedsam.boxTool';
+const EVALUATE_SEGMENTATION = 'evaluate.robustmedsam.segmentation';
+
+const button = (
+  id: string,
+  icon: string,
+  label: string,
+  tooltip: string,
+  commands: ToolbarButton['props']['commands'],
+  evaluate = EVALUATE_SEGMENTATION,
+): ToolbarButton => ({ id, uiType: 'ohif.toolButton', props: { icon, label, tooltip, commands, evaluate } });
+
 export const TOOLBAR_BUTTONS: ToolbarButton[] = [
+  button(
+    'RobustMedSamBoxPrompt',
+    'tool-rectangle',
+    'Box prompt',
+    'Box prompt (RobustMedSAM): drag a box around an organ; the mask appears as a preview',
+    'robustmedsamActivateBoxTool',
+    EVALUATE_BOX_TOOL,
+  ),
+  button('RobustMedSamAccept', 'tool-point', 'Accept', 'Keep the preview mask', 'robustmedsamAccept'),
+  button('RobustMedSamReject', 'tool-reset', 'Reject', 'Drop the preview mask', 'robustmedsamReject'),
+  button(
+    'RobustMedSamPropagate',
+    'icon-labelmap-slice-propagation',
+    'Propagate',
+    'Spread the accepted mask to neighbouring slices until the organ ends',
+    { commandName: 'robustmedsamPropagate', commandOptions: { direction: 'both' } },
+  ),
+  button(
+    'RobustMedSamExportSeg',
+    'tool-capture',
+    'Export SEG',
+    'Save the segmentation as DICOM SEG',
+    'robustmedsamExportSeg',
+  ),
+  button(
+    'RobustMedSamLoadSeg',
+    'dicom-tag-browser',
+    'Load SEG',
+    'Load a DICOM SEG file onto this series',
+    'robustmedsamLoadSeg',
+  ),
+];
+
+/** Keys for a mode's `hotkeys` (OHIF hotkey syntax). Undo / redo are OHIF's own (Ctrl+Z / Ctrl+Y). */
+export const HOTKEYS = [
+  { commandName: 'robustmedsamActivateBoxTool', label: 'Box prompt', keys: ['b'] },
+  { commandName: 'robustmedsamAccept', label: 'Accept preview', keys: ['enter'] },
+  { commandName: 'robustmedsamReject', label: 'Reject preview', keys: ['esc'] },
   {
-    id: 'BoxPrompt',
-    label: 'Box prompt',
-    tooltip: 'Drag a box around an organ; the mask appears as a preview',
-    hotkey: 'b',
-    commands: [{ commandName: 'robustmedsamActivateBoxTool' }],
-  },
-  {
-    id: 'AcceptPreview',
-    label: 'Accept',
-    tooltip: 'Keep the preview (Enter)',
-    hotkey: 'enter',
-    commands: [{ commandName: 'robustmedsamAccept' }],
-  },
-  {
-    id: 'RejectPreview',
-    label: 'Reject',
-    tooltip: 'Drop the preview (Esc)',
-    hotkey: 'esc',
-    commands: [{ commandName: 'robustmedsamReject' }],
-  },
-  {
-    id: 'Propagate',
+    commandName: 'robustmedsamPropagate',
+    commandOptions: { direction: 'both' },
     label: 'Propagate',
-    tooltip: 'Spread the accepted mask to neighbouring slices until it vanishes',
-    hotkey: 'p',
-    commands: [{ commandName: 'robustmedsamPropagate', commandOptions: { direction: 'both' } }],
-  },
-  {
-    id: 'CancelPropagation',
-    label: 'Stop',
-    tooltip: 'Stop a running propagation',
-    commands: [{ commandName: 'robustmedsamCancelPropagation' }],
-  },
-  {
-    id: 'Undo',
-    label: 'Undo',
-    tooltip: 'Undo (Ctrl+Z)',
-    hotkey: 'ctrl+z',
-    commands: [{ commandName: 'robustmedsamUndo' }],
-  },
-  {
-    id: 'Redo',
-    label: 'Redo',
-    tooltip: 'Redo (Ctrl+Y)',
-    hotkey: 'ctrl+y',
-    commands: [{ commandName: 'robustmedsamRedo' }],
-  },
-  {
-    id: 'ExportSeg',
-    label: 'Export SEG',
-    tooltip: 'Save the segmentation as DICOM SEG',
-    commands: [{ commandName: 'robustmedsamExportSeg' }],
-  },
-  {
-    id: 'LoadSeg',
-    label: 'Load SEG',
-    tooltip: 'Load a DICOM SEG onto this series',
-    commands: [{ commandName: 'robustmedsamLoadSeg' }],
+    keys: ['p'],
   },
 ];
+
+/** What OHIF's toolbar service calls: `evaluate({ viewportId, button, ...options })`. */
+export interface ToolbarEvaluator {
+  name: string;
+  evaluate(context: {
+    viewportId: string;
+  }): { disabled: boolean; isActive?: boolean; disabledText?: string } | undefined;
+}
+
+const disabled = (disabledText: string) => ({ disabled: true, disabledText });
+
+/** The evaluators the buttons name; `services()` throws until the extension is registered. */
+export function toolbarEvaluators(host: { services(): RobustMedSamServices }): ToolbarEvaluator[] {
+  const hasSegmentation = (viewportId: string): boolean => {
+    try {
+      host.services();
+      return !!tools().segmentation.activeSegmentation.getActiveSegmentation(viewportId);
+    } catch {
+      return false;
+    }
+  };
+  const toolGroupOf = (viewportId: string): ToolsTypes.IToolGroup | undefined =>
+    host.services().toolGroupService.getToolGroupForViewport(viewportId);
+  return [
+    {
+      name: EVALUATE_BOX_TOOL,
+      evaluate: ({ viewportId }) => {
+        if (!hasSegmentation(viewportId)) return disabled('Add a segmentation to segment with a box.');
+        return {
+          disabled: false,
+          isActive: toolGroupOf(viewportId)?.getActivePrimaryMouseButtonTool() === BOX_PROMPT_TOOL_NAME,
+        };
+      },
+    },
+    {
+      name: EVALUATE_SEGMENTATION,
+      evaluate: ({ viewportId }) =>
+        hasSegmentation(viewportId) ? { disabled: false } : disabled('Add a segmentation first.'),
+    },
+  ];
+}
+
+/** Where each OHIF mode keeps its primary toolbar section (the customisation that lists it). */
+const MODE_SECTIONS: Record<string, string> = {
+  '@ohif/mode-segmentation': 'cornerstone.segmentationModeToolbarSections',
+  '@ohif/mode-longitudinal': 'cornerstone.toolbarSections',
+};
+
+/**
+ * The `customizationService` part of an OHIF 3.13 app config that puts the buttons on the primary
+ * toolbar of OHIF's segmentation and basic viewer (longitudinal) modes. A mode phase block, because
+ * OHIF merges a mode's section packs per section with the last one winning: pushing our ids onto the
+ * mode's own primary section keeps OHIF's buttons, where a pack of our own would replace them.
+ */
+export function ohifModeCustomizations(): { mode: Record<string, Record<string, unknown>> } {
+  const ids = TOOLBAR_BUTTONS.map((b) => b.id);
+  return {
+    mode: Object.fromEntries(
+      Object.entries(MODE_SECTIONS).map(([modeId, sections]) => [
+        modeId,
+        {
+          toolbarButtons: { $push: [{ $reference: TOOLBAR_BUTTONS_ID }] },
+          [sections]: { primary: { $push: ids } },
+        },
+      ]),
+    ),
+  };
+}

@@ -3,8 +3,7 @@
  * accept / reject, propagation to neighbouring slices, and the engine behind them (a SegmenterClient
  * talking to the worker). Events: 'preview', 'accepted', 'rejected', 'propagation', 'busy', 'error'.
  */
-import { cache, imageLoader, type Types } from '@cornerstonejs/core';
-import { segmentation } from '@cornerstonejs/tools';
+import type { Types } from '@cornerstonejs/core';
 import type { SliceImage } from '../dicom/slice-image.ts';
 import { InputError } from '../errors.ts';
 import { grownBox, type MaskBox } from '../model/mask-box.ts';
@@ -20,6 +19,7 @@ import {
   writeLabelmapSlice,
 } from './labelmap-bridge.ts';
 import { type LabelmapArray, PREVIEW_LABEL_VALUE } from './labelmap-compose.ts';
+import { core, tools } from './libraries.ts';
 import type { SegmenterClient } from './segmenter-client.ts';
 import { sliceImageFromCornerstone } from './slice-from-image.ts';
 
@@ -109,6 +109,7 @@ export class BoxPromptController extends EventTarget {
   async sliceFor(imageId: string): Promise<SliceImage> {
     const known = this.slices.get(imageId);
     if (known) return known;
+    const { cache, imageLoader } = core();
     const image = cache.getImage(imageId) ?? (await imageLoader.loadAndCacheImage(imageId));
     const slice = sliceImageFromCornerstone(image);
     this.slices.set(imageId, slice);
@@ -141,7 +142,7 @@ export class BoxPromptController extends EventTarget {
     const serial = ++this.requestSerial;
     this.reject();
     const { segmentationId, segmentIndex, referencedImageId, box } = options;
-    if (segmentation.segmentLocking.isSegmentIndexLocked(segmentationId, segmentIndex)) {
+    if (tools().segmentation.segmentLocking.isSegmentIndexLocked(segmentationId, segmentIndex)) {
       throw new InputError(
         'segment-locked',
         `Segment ${segmentIndex} is locked.`,

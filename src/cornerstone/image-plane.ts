@@ -1,4 +1,5 @@
-import { metaData, type Types } from '@cornerstonejs/core';
+import type { Types } from '@cornerstonejs/core';
+import { core } from './libraries.ts';
 
 /**
  * World (patient mm) <-> pixel index on a displayed image, with x = column and y = row at pixel
@@ -20,7 +21,7 @@ interface ImagePlane {
 }
 
 function planeOf(imageId: string): ImagePlane {
-  const plane = metaData.get('imagePlaneModule', imageId) as ImagePlane | undefined;
+  const plane = core().metaData.get('imagePlaneModule', imageId) as ImagePlane | undefined;
   if (!plane?.imagePositionPatient || !plane.rowCosines || !plane.columnCosines) {
     throw new Error(
       `The image ${imageId} has no image plane (position, orientation): cannot place a box on it.`,

@@ -5,10 +5,11 @@
  * A layer is either a list of labelmap images (one per source slice) or a labelmap volume
  * (`volumeLoader.createAndCacheDerivedLabelmapVolume`); both keep one cached image per slice.
  */
-import { cache, utilities as csUtilities, type Types } from '@cornerstonejs/core';
-import { segmentation, Enums as ToolsEnums, utilities as toolsUtilities } from '@cornerstonejs/tools';
+import type { Types } from '@cornerstonejs/core';
+import type { Types as ToolsTypes } from '@cornerstonejs/tools';
 import { InputError } from '../errors.ts';
 import type { LabelmapArray } from './labelmap-compose.ts';
+import { core, tools } from './libraries.ts';
 
 /** One labelmap slice that a segment can be written to. */
 export interface LabelmapTarget {
@@ -27,18 +28,28 @@ export interface LabelmapTarget {
   lockedLabelValues: number[];
 }
 
-type LabelmapData = NonNullable<
-  ReturnType<typeof segmentation.state.getSegmentation>
->['representationData']['Labelmap'];
+type LabelmapData = ToolsTypes.Segmentation['representationData']['Labelmap'];
 type LabelmapLayer = NonNullable<NonNullable<LabelmapData>['labelmaps']>[string];
 
 function labelmapData(segmentationId: string): NonNullable<LabelmapData> {
-  const seg = segmentation.state.getSegmentation(segmentationId);
-  const data = seg?.representationData?.[ToolsEnums.SegmentationRepresentations.Labelmap];
+  const seg = tools().segmentation.state.getSegmentation(segmentationId);
+  const data = seg?.representationData?.Labelmap;
   if (!seg || !data) {
     throw new InputError('no-labelmap', `Segmentation ${segmentationId} has no labelmap representation.`);
   }
   return data;
+}
+
+/**
+ * The value a segment's pixels hold in its labelmap layer. Cornerstone 5.14 may bind a segment to another
+ * value on another layer (segmentBindings); 5.6, and every segment without a binding, stores the
+ * segment index itself. Read from the state directly: 5.6 has no helper for it.
+ */
+function labelValueForSegment(segmentationId: string, segmentIndex: number): number {
+  const binding = labelmapData(segmentationId).segmentBindings?.[segmentIndex] as
+    | { labelValue?: number }
+    | undefined;
+  return binding?.labelValue ?? segmentIndex;
 }
 
 /** The layer (labelmap id) a segment is bound to, or undefined for the primary layer. */
@@ -53,6 +64,7 @@ function layerIdForSegment(segmentationId: string, segmentIndex: number): string
  * their images, and a layer registered as `{ volumeId }` lists none: its slices are found here.
  */
 function volumeSlices(volumeId: string): { imageIds: string[]; referencedImageIds: string[] } {
+  const { cache } = core();
   const volume = cache.getVolume(volumeId);
   const imageIds = volume?.imageIds ?? [];
   if (!volume || imageIds.length === 0) {
@@ -81,7 +93,7 @@ export function referencedImageIds(segmentationId: string): string[] {
     if (layer.volumeId && !layer.imageIds?.length) return volumeSlices(layer.volumeId).referencedImageIds;
   }
   // Legacy single-layer stack segmentations: derived images remember their source.
-  return (data.imageIds ?? []).map((id) => cache.getImage(id)?.referencedImageId ?? id);
+  return (data.imageIds ?? []).map((id) => core().cache.getImage(id)?.referencedImageId ?? id);
 }
 
 /**
@@ -94,13 +106,13 @@ function labelmapSlicesFor(
 ): Array<{ labelmapImageId: string; layer: LabelmapLayer | undefined; sliceIndex: number }> {
   const layers = layersOf(segmentationId);
   const imageLayerSlice = referencedImageIds(segmentationId).indexOf(referencedImageId);
-  const slices = (segmentation.getLabelmapImageIdsForImageId(referencedImageId, segmentationId) ?? []).map(
-    (labelmapImageId) => ({
-      labelmapImageId,
-      layer: layers.find((l) => l.imageIds?.includes(labelmapImageId)),
-      sliceIndex: imageLayerSlice,
-    }),
-  );
+  const slices = (
+    tools().segmentation.getLabelmapImageIdsForImageId(referencedImageId, segmentationId) ?? []
+  ).map((labelmapImageId) => ({
+    labelmapImageId,
+    layer: layers.find((l) => l.imageIds?.includes(labelmapImageId)),
+    sliceIndex: imageLayerSlice,
+  }));
   for (const layer of layers) {
     if (!layer.volumeId || layer.imageIds?.length) continue;
     const volume = volumeSlices(layer.volumeId);
@@ -115,7 +127,7 @@ export function resolveLabelmapTarget(
   segmentIndex: number,
   referencedImageId: string,
 ): LabelmapTarget {
-  const seg = segmentation.state.getSegmentation(segmentationId);
+  const seg = tools().segmentation.state.getSegmentation(segmentationId);
   if (!seg) throw new InputError('no-segmentation', `Segmentation ${segmentationId} does not exist.`);
   const candidates = labelmapSlicesFor(segmentationId, referencedImageId);
   if (candidates.length === 0) {
@@ -127,11 +139,11 @@ export function resolveLabelmapTarget(
   }
   const layerId = layerIdForSegment(segmentationId, segmentIndex);
   const slice = candidates.find((c) => c.layer?.labelmapId === layerId) ?? candidates[0];
-  const labelValue = segmentation.helpers.getLabelValueForSegment(seg, segmentIndex);
-  const lockedLabelValues = segmentation.segmentLocking
-    .getLockedSegmentIndices(segmentationId)
+  const labelValue = labelValueForSegment(segmentationId, segmentIndex);
+  const lockedLabelValues = tools()
+    .segmentation.segmentLocking.getLockedSegmentIndices(segmentationId)
     .filter((index) => layerIdForSegment(segmentationId, index) === layerId)
-    .map((index) => segmentation.helpers.getLabelValueForSegment(seg, index));
+    .map((index) => labelValueForSegment(segmentationId, index));
   return {
     segmentationId,
     segmentIndex,
@@ -144,7 +156,7 @@ export function resolveLabelmapTarget(
 }
 
 function labelmapVoxels(labelmapImageId: string): Types.IVoxelManager<number> {
-  const image = cache.getImage(labelmapImageId);
+  const image = core().cache.getImage(labelmapImageId);
   if (!image?.voxelManager) {
     throw new InputError('no-labelmap-slice', `Labelmap image ${labelmapImageId} is not in the cache.`);
   }
@@ -180,7 +192,8 @@ export function writeLabelmapSlice(labelmapImageId: string, values: ArrayLike<nu
  * reports SEGMENTATION_RENDERED.
  */
 export function announce(segmentationId: string, sliceIndices: number[], segmentIndex?: number): void {
-  toolsUtilities.segmentation.triggerSegmentationRenderBySegmentationId(segmentationId);
+  const { segmentation, utilities } = tools();
+  utilities.segmentation.triggerSegmentationRenderBySegmentationId(segmentationId);
   segmentation.triggerSegmentationEvents.triggerSegmentationDataModified(
     segmentationId,
     sliceIndices,
@@ -201,8 +214,9 @@ export interface SliceChange {
  */
 export function pushSliceChanges(segmentationId: string, changes: SliceChange[], label: string): void {
   if (changes.length === 0) return;
+  const { utilities } = core();
   const memo = {
-    id: `robustmedsam-${label}-${csUtilities.uuidv4()}`,
+    id: `robustmedsam-${label}-${utilities.uuidv4()}`,
     operationType: 'labelmap',
     restoreMemo(undo?: boolean) {
       for (const c of changes) writeLabelmapSlice(c.labelmapImageId, undo ? c.before : c.after);
@@ -212,5 +226,5 @@ export function pushSliceChanges(segmentationId: string, changes: SliceChange[],
       );
     },
   };
-  csUtilities.HistoryMemo.DefaultHistoryMemo.push(memo);
+  utilities.HistoryMemo.DefaultHistoryMemo.push(memo);
 }

@@ -4,8 +4,9 @@
  * decoder. Navigating again cancels whatever has not started. The worker's engine holds the results
  * in its bounded embedding cache.
  */
-import { Enums, type Types } from '@cornerstonejs/core';
+import type { Types } from '@cornerstonejs/core';
 import type { BoxPromptController } from './box-prompt-controller.ts';
+import { core } from './libraries.ts';
 
 type IdleHandle = number;
 const requestIdle: (cb: () => void) => IdleHandle =
@@ -35,12 +36,13 @@ export class NeighbourEncoder {
   /** Follows one viewport's navigation until `stop`. */
   follow(viewport: Types.IStackViewport): void {
     this.stop();
+    const { Events } = core().Enums;
     const onNewImage = () => void this.encodeAround(viewport);
-    viewport.element.addEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
-    viewport.element.addEventListener(Enums.Events.VOLUME_NEW_IMAGE, onNewImage);
+    viewport.element.addEventListener(Events.STACK_NEW_IMAGE, onNewImage);
+    viewport.element.addEventListener(Events.VOLUME_NEW_IMAGE, onNewImage);
     this.detach = () => {
-      viewport.element.removeEventListener(Enums.Events.STACK_NEW_IMAGE, onNewImage);
-      viewport.element.removeEventListener(Enums.Events.VOLUME_NEW_IMAGE, onNewImage);
+      viewport.element.removeEventListener(Events.STACK_NEW_IMAGE, onNewImage);
+      viewport.element.removeEventListener(Events.VOLUME_NEW_IMAGE, onNewImage);
     };
     void this.encodeAround(viewport);
   }

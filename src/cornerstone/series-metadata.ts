@@ -9,7 +9,6 @@
  * `instance` is the one source here, read with src/dicom's accessors exactly as readSeries reads a
  * file: the SEG written is the one the file-based path writes.
  */
-import { metaData } from '@cornerstonejs/core';
 import { type DicomDataset, number, numbers, text } from '../dicom/dataset.ts';
 import {
   checkOneStack,
@@ -21,6 +20,7 @@ import {
 } from '../dicom/geometry.ts';
 import { INHERITED_KEYWORDS, patientOf, studyOf } from '../dicom/series.ts';
 import { DicomError, InputError } from '../errors.ts';
+import { core } from './libraries.ts';
 import type { SegSeries } from './seg-compose.ts';
 import { frameFromImageId } from './slice-from-image.ts';
 
@@ -51,7 +51,7 @@ const METADATA_HINT =
   'DICOMweb metadata) first, with a metadata provider that answers the "instance" module.';
 
 function instanceOf(imageId: string): DicomDataset {
-  const instance: unknown = metaData.get('instance', imageId);
+  const instance: unknown = core().metaData.get('instance', imageId);
   if (!instance || typeof instance !== 'object') {
     throw new InputError(
       'missing-image-metadata',

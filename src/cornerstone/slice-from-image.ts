@@ -3,9 +3,10 @@
  * hand-off to the segmenter. Cornerstone's loader may already have applied the modality LUT
  * (preScale); otherwise slope and intercept are applied here, once per slice.
  */
-import { metaData, type Types } from '@cornerstonejs/core';
+import type { Types } from '@cornerstonejs/core';
 import type { SliceImage } from '../dicom/slice-image.ts';
 import { InputError } from '../errors.ts';
+import { core } from './libraries.ts';
 
 function first(value: number | number[] | undefined): number | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -29,6 +30,7 @@ export function sliceImageFromCornerstone(image: Types.IImage): SliceImage {
       'Choose a CT or MR series.',
     );
   }
+  const { metaData } = core();
   const plane = metaData.get('imagePlaneModule', imageId) ?? {};
   const series = metaData.get('generalSeriesModule', imageId) ?? {};
   const sop = metaData.get('sopCommonModule', imageId) ?? {};

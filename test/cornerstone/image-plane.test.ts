@@ -1,3 +1,4 @@
+import '../helpers/cornerstone.ts';
 import { metaData } from '@cornerstonejs/core';
 import { describe, expect, it } from 'vitest';
 import { pixelToWorld, worldToPixel } from '../../src/cornerstone/image-plane.ts';

@@ -3,6 +3,7 @@
  * and its neighbours as background work, and everything not yet started dropped on navigation.
  */
 
+import '../helpers/cornerstone.ts';
 import type { Types } from '@cornerstonejs/core';
 import { Enums } from '@cornerstonejs/core';
 import { describe, expect, it } from 'vitest';

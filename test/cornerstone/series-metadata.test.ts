@@ -4,6 +4,7 @@
  * v5's own providers (@cornerstonejs/metadata, as the dicom-image-loader registers them), fed the
  * files' bytes the way the loader feeds them when it loads a `dicomfile:` or `wadouri:` image.
  */
+import '../helpers/cornerstone.ts';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { registerDefaultProviders, utilities } from '@cornerstonejs/metadata';

@@ -69,7 +69,11 @@ export interface ViewerBrowser {
   close(): Promise<void>;
 }
 
-export async function openViewer(url: string): Promise<ViewerBrowser> {
+/**
+ * Opens `url` in a fresh chromium profile and waits for `ready` (a selector; the demo sets
+ * body[data-ready] once its engine is loaded). Console errors are recorded with the script they came from.
+ */
+export async function openViewer(url: string, ready = 'body[data-ready="true"]'): Promise<ViewerBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'robustmedsam-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -83,15 +87,15 @@ export async function openViewer(url: string): Promise<ViewerBrowser> {
   context.on('request', (request) => requests.push(request.url()));
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
+    if (message.type() === 'error') consoleErrors.push(`${message.text()} @ ${message.location().url}`);
   });
-  page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  page.on('pageerror', (error) => consoleErrors.push(`${String(error)} ${error.stack ?? ''}`));
   page.on('response', (response) => {
     if (response.status() >= 400) consoleErrors.push(`HTTP ${response.status()} ${response.url()}`);
   });
   await page.goto(url);
   try {
-    await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 60_000 });
+    await page.waitForSelector(ready, { state: 'attached', timeout: 120_000 });
   } catch (error) {
     const message = await page
       .locator('#message')

@@ -7,18 +7,25 @@
  * exercised by the browser suite (test/e2e), which drives the demo through the same extension path.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { ToolGroupManager, type Types as ToolsTypes } from '@cornerstonejs/tools';
+import * as cornerstone from '@cornerstonejs/core';
+import * as cornerstoneTools from '@cornerstonejs/tools';
+import { ToolGroupManager, type Types as ToolsTypes, WindowLevelTool } from '@cornerstonejs/tools';
 import { afterEach, describe, expect, it } from 'vitest';
 import robustMedSamExtension, {
   CUSTOMIZATION_IDS,
   DEFAULT_CUSTOMIZATIONS,
+  engineMessage,
   getRobustMedSamSession,
+  ohifCornerstone,
+  ohifSegStore,
   type RobustMedSamServices,
   resolveCustomizations,
   type ServicesManager,
+  TOOLBAR_BUTTONS,
+  TOOLBAR_BUTTONS_ID,
 } from '../../extension/src/index.ts';
 import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
-import { BoxPromptSegmentationTool } from '../../src/cornerstone/box-prompt-tool.ts';
+import { BOX_PROMPT_TOOL_NAME } from '../../src/cornerstone/box-prompt-tool.ts';
 import type { WorkerReply, WorkerRequest } from '../../src/cornerstone/worker/protocol.ts';
 import { serveSegmenter } from '../../src/cornerstone/worker/segmenter-host.ts';
 import { InputError } from '../../src/errors.ts';
@@ -87,9 +94,32 @@ function viewer(customizations: Record<string, unknown> = {}) {
   return { servicesManager, groups, grid, notifications, values };
 }
 
+/** The libraries OHIF's getCornerstoneLibraries() returns, here the test's own Cornerstone. */
+const LIBRARIES = { cornerstone, cornerstoneTools };
+/** An OHIF extensionManager as far as the extension reads it. */
+function extensionManagerWith(exports: Record<string, unknown> | undefined, dataSourceConfig?: object) {
+  const stored: ArrayBuffer[] = [];
+  return {
+    stored,
+    getModuleEntry: (id: string) =>
+      id === '@ohif/extension-cornerstone.utilityModule.common' && exports ? { exports } : undefined,
+    getActiveDataSource: () => [
+      {
+        getConfig: () => dataSourceConfig,
+        store: {
+          dicom: async (bytes: ArrayBuffer) => {
+            stored.push(bytes);
+          },
+        },
+      },
+    ],
+  };
+}
+
 function register(v: ReturnType<typeof viewer>) {
   robustMedSamExtension.preRegistration({
     servicesManager: v.servicesManager,
+    extensionManager: extensionManagerWith({ getCornerstoneLibraries: () => LIBRARIES }),
     configuration: { createWorker: classicalWorker },
   });
   return robustMedSamExtension.getCommandsModule({ servicesManager: v.servicesManager }).actions;
@@ -169,10 +199,19 @@ describe('robustMedSamExtension on OHIF services', () => {
   it('activates the box tool in the tool group of the viewport active when the command runs', () => {
     const v = viewer();
     const actions = register(v);
-    const box = BoxPromptSegmentationTool.toolName;
+    const box = BOX_PROMPT_TOOL_NAME;
+    // OHIF's primary tool holds the left button; as with OHIF's setToolActive, it must go passive.
+    if (!cornerstoneTools.state.tools[WindowLevelTool.toolName]) cornerstoneTools.addTool(WindowLevelTool);
+    v.groups.left.addTool(WindowLevelTool.toolName);
+    v.groups.left.setToolActive(WindowLevelTool.toolName, {
+      bindings: [{ mouseButton: cornerstoneTools.Enums.MouseBindings.Primary }],
+    });
 
     actions.robustmedsamActivateBoxTool();
     expect(v.groups.left.getActivePrimaryMouseButtonTool()).toBe(box);
+    expect(v.groups.left.getToolOptions(WindowLevelTool.toolName)?.mode).toBe('Passive');
+    // The tool lives in the host's own tool registry.
+    expect(cornerstoneTools.state.tools[box]).toBeDefined();
     expect(v.groups.right.hasTool(box)).toBe(false);
 
     v.grid.activeViewportId = 'right';
@@ -235,22 +274,72 @@ describe('robustMedSamExtension on OHIF services', () => {
     expect(session.client.status).toBeNull();
   });
 
-  it('refuses a wrong-typed customisation at registration', () => {
+  it('shows a failed registration to the user (OHIF only logs it), and every command repeats why', () => {
     const v = viewer({ 'robustmedsam.exportMode': 'binary' });
-    expect(() => register(v)).toThrow(/robustmedsam\.exportMode is 'binary'/);
+    const actions = register(v);
+    expect(v.notifications).toHaveLength(1);
+    expect(v.notifications[0]).toMatchObject({ type: 'error', title: 'RobustMedSAM' });
+    expect(v.notifications[0].message).toMatch(/robustmedsam\.exportMode is 'binary'/);
+    expect(() => actions.robustmedsamAccept()).toThrow(/robustmedsam\.exportMode is 'binary'/);
   });
 
-  it('says which OHIF services are missing, and that it needs a worker', () => {
+  it("says which OHIF services are missing, and when OHIF's Cornerstone cannot be found", () => {
     const v = viewer();
-    const { toolGroupService: _, uiNotificationService: __, ...rest } = v.servicesManager.services;
-    expect(() =>
-      robustMedSamExtension.preRegistration({
-        servicesManager: { services: rest },
-        configuration: { createWorker: classicalWorker },
+    const { toolGroupService: _, ...rest } = v.servicesManager.services;
+    const partial = { services: rest };
+    robustMedSamExtension.preRegistration({
+      servicesManager: partial,
+      configuration: { createWorker: classicalWorker, cornerstone: LIBRARIES },
+    });
+    expect(v.notifications.at(-1)?.message).toMatch(/servicesManager has no toolGroupService/);
+    const commands = robustMedSamExtension.getCommandsModule({ servicesManager: partial }).actions;
+    expect(() => commands.robustmedsamActivateBoxTool()).toThrow(/servicesManager has no toolGroupService/);
+
+    const w = viewer();
+    robustMedSamExtension.preRegistration({
+      servicesManager: w.servicesManager,
+      extensionManager: extensionManagerWith(undefined),
+    });
+    expect(w.notifications).toHaveLength(1);
+    expect(w.notifications[0].message).toMatch(
+      /@ohif\/extension-cornerstone\.utilityModule\.common \(getCornerstoneLibraries\) is not registered/,
+    );
+  });
+
+  it("takes OHIF's own Cornerstone from the extensionManager", () => {
+    expect(
+      ohifCornerstone({
+        extensionManager: extensionManagerWith({ getCornerstoneLibraries: () => LIBRARIES }),
       }),
-    ).toThrow(/servicesManager has no toolGroupService, uiNotificationService/);
-    expect(() => robustMedSamExtension.preRegistration({ servicesManager: v.servicesManager })).toThrow(
-      /configuration has no createWorker/,
+    ).toBe(LIBRARIES);
+    expect(() => ohifCornerstone({})).toThrow(expect.objectContaining({ code: 'no-ohif-cornerstone' }));
+  });
+
+  it('stores SEGs through the active data source only when it can store', async () => {
+    const none = ohifSegStore({ extensionManager: extensionManagerWith({}, { friendlyName: 'JSON' }) });
+    expect(none?.canStore()).toBe(false);
+    const stowless = ohifSegStore({
+      extensionManager: extensionManagerWith({}, { wadoRoot: '/dicom-web', supportsStow: false }),
+    });
+    expect(stowless?.canStore()).toBe(false);
+    const manager = extensionManagerWith({}, { wadoRoot: '/dicom-web', friendlyName: 'PACS' });
+    const pacs = ohifSegStore({ extensionManager: manager })!;
+    expect(pacs.canStore()).toBe(true);
+    await expect(pacs.store(new Uint8Array([1, 2, 3]))).resolves.toBe('PACS');
+    expect(manager.stored.map((b) => Array.from(new Uint8Array(b)))).toEqual([[1, 2, 3]]);
+  });
+
+  it('loads the engine on entering a mode and says where it runs, with the fix for one wasm thread', async () => {
+    const v = viewer();
+    register(v);
+    robustMedSamExtension.onModeEnter({ servicesManager: v.servicesManager });
+    await expect.poll(() => v.notifications.length).toBe(1);
+    expect(v.notifications[0]).toMatchObject({ type: 'info', title: 'RobustMedSAM' });
+    expect(v.notifications[0].message).toMatch(/^Classical .* ready on TypeScript/);
+    expect(
+      engineMessage('RobustMedSAM', 'onnxruntime-web wasm (1 thread: page not cross-origin isolated)'),
+    ).toMatch(
+      /1 thread: page not cross-origin isolated\)\. For more threads, serve the viewer with Cross-Origin-Opener-Policy: same-origin/,
     );
   });
 
@@ -268,17 +357,34 @@ describe('robustMedSamExtension on OHIF services', () => {
     ).rejects.toMatchObject({ code: 'no-viewport' });
   });
 
-  it('offers a toolbar whose every button runs one of its commands', () => {
+  it('registers OHIF 3.13 buttons whose commands and evaluators it provides', () => {
     const v = viewer();
     const { actions, definitions, defaultContext } = robustMedSamExtension.getCommandsModule({
       servicesManager: v.servicesManager,
     });
     expect(defaultContext).toBe('CORNERSTONE');
     expect(Object.keys(definitions)).toEqual(Object.keys(actions));
-    const buttons = robustMedSamExtension.getToolbarModule().flatMap((entry) => entry.buttons);
-    expect(buttons.map((b) => b.id)).toContain('BoxPrompt');
-    for (const button of buttons) {
-      for (const { commandName } of button.commands) expect(Object.keys(actions)).toContain(commandName);
+    const [module] = robustMedSamExtension.getCustomizationModule();
+    expect(module.value[TOOLBAR_BUTTONS_ID]).toBe(TOOLBAR_BUTTONS);
+    const evaluators = robustMedSamExtension.getToolbarModule({ servicesManager: v.servicesManager });
+    for (const button of TOOLBAR_BUTTONS) {
+      expect(button.uiType).toBe('ohif.toolButton');
+      const { commands } = button.props;
+      expect(Object.keys(actions)).toContain(typeof commands === 'string' ? commands : commands.commandName);
+      expect(evaluators.map((e) => e.name)).toContain(button.props.evaluate);
     }
+  });
+
+  it('disables its buttons until the viewport has a segmentation, and shows the box tool as active', () => {
+    const v = viewer();
+    const actions = register(v);
+    const evaluators = Object.fromEntries(
+      robustMedSamExtension.getToolbarModule({ servicesManager: v.servicesManager }).map((e) => [e.name, e]),
+    );
+    const box = TOOLBAR_BUTTONS[0].props.evaluate;
+    expect(evaluators[box].evaluate({ viewportId: 'left' })).toMatchObject({ disabled: true });
+    actions.robustmedsamActivateBoxTool();
+    // No viewport, hence no segmentation, can exist in Node: the enabled state is proven in real OHIF (test/e2e).
+    expect(evaluators[box].evaluate({ viewportId: 'left' })?.disabledText).toMatch(/Add a segmentation/);
   });
 });

@@ -1,0 +1,180 @@
+/**
+ * The real OHIF Viewer 3.13 under test: the prebuilt @ohif/app (vendor/ohif-app, fetched by
+ * postinstall), the extension built by `npm run build:ohif` into a temporary folder, both served by
+ * extension/ohif/server.ts, the same server `npm run demo` starts. Page helpers read OHIF's own globals
+ * (`window.services`, `window.cornerstone`, `window.cornerstoneTools`, `window.extensionManager`), so
+ * every check is made against the host's Cornerstone, never a copy.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { build } from 'vite';
+import { type OhifServer, type OhifServerOptions, startOhifServer } from '../../extension/ohif/server.ts';
+import { REPO_ROOT } from '../helpers/tools.ts';
+
+export const OHIF_APP = resolve(REPO_ROOT, 'vendor/ohif-app');
+export const OHIF_VITE_CONFIG = resolve(REPO_ROOT, 'extension/ohif/vite.config.ts');
+
+/** Builds the extension bundle into a temporary folder (what `npm run build:ohif` writes to dist/ohif). */
+export async function buildOhifExtension(): Promise<{ dir: string; remove(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'robustmedsam-ohif-'));
+  process.env.ROBUSTMEDSAM_OHIF_OUT = dir;
+  try {
+    await build({ configFile: OHIF_VITE_CONFIG, logLevel: 'error' });
+  } finally {
+    delete process.env.ROBUSTMEDSAM_OHIF_OUT;
+  }
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function serveOhif(
+  extensionDir: string,
+  options: Partial<OhifServerOptions> = {},
+): Promise<OhifServer> {
+  return startOhifServer({
+    appDir: OHIF_APP,
+    extensionDir,
+    samples: resolve(REPO_ROOT, 'sample-dicom'),
+    ...options,
+  });
+}
+
+/** What the page reports about the active viewport, from OHIF's services and Cornerstone. */
+export interface ViewportState {
+  viewportId: string;
+  imageCount: number;
+  index: number;
+  primaryTool: string | undefined;
+  segmentationId: string | undefined;
+  cornerstoneVersion: string;
+}
+
+export const viewportState = (page: Page): Promise<ViewportState> =>
+  page.evaluate(() => {
+    // biome-ignore lint/suspicious/noExplicitAny: OHIF's globals are untyped here.
+    const w = window as any;
+    const viewportId = w.services.viewportGridService.getState().activeViewportId;
+    const viewport = w.services.cornerstoneViewportService.getCornerstoneViewport(viewportId);
+    const toolGroup = w.cornerstoneTools.ToolGroupManager.getToolGroupForViewport(viewportId);
+    return {
+      viewportId,
+      imageCount: viewport?.getImageIds?.().length ?? 0,
+      index: viewport?.getCurrentImageIdIndex?.() ?? -1,
+      primaryTool: toolGroup?.getActivePrimaryMouseButtonTool(),
+      segmentationId:
+        w.cornerstoneTools.segmentation.activeSegmentation.getActiveSegmentation(viewportId)?.segmentationId,
+      cornerstoneVersion: w.cornerstone.version,
+    };
+  });
+
+/** Waits until the active viewport shows a series of `count` images. */
+export async function waitForSeries(page: Page, count: number): Promise<void> {
+  await page.waitForFunction(
+    (n) => {
+      // biome-ignore lint/suspicious/noExplicitAny: OHIF's globals are untyped here.
+      const w = window as any;
+      const id = w.services?.viewportGridService?.getState().activeViewportId;
+      const viewport = id && w.services.cornerstoneViewportService.getCornerstoneViewport(id);
+      return viewport?.getImageIds?.().length === n && !!viewport.getCurrentImageId();
+    },
+    count,
+    { timeout: 120_000 },
+  );
+}
+
+/** Turns the mouse wheel over the viewport (OHIF's stack scroll) until slice `index` is shown. */
+export async function scrollTo(page: Page, index: number): Promise<void> {
+  const canvas = (await page.locator('[data-cy="viewport-pane"] canvas').first().boundingBox())!;
+  await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);
+  for (let step = 0; step < 200; step++) {
+    const { index: now } = await viewportState(page);
+    if (now === index) return;
+    await page.mouse.wheel(0, now < index ? 100 : -100);
+    await page.waitForFunction((before) => {
+      // biome-ignore lint/suspicious/noExplicitAny: OHIF's globals are untyped here.
+      const w = window as any;
+      const id = w.services.viewportGridService.getState().activeViewportId;
+      return (
+        w.services.cornerstoneViewportService.getCornerstoneViewport(id).getCurrentImageIdIndex() !== before
+      );
+    }, now);
+  }
+  throw new Error(`could not scroll to slice ${index}`);
+}
+
+/** Page coordinates of image pixel (x = column, y = row, pixel centres) on the slice shown. */
+export function imageToClient(page: Page, x: number, y: number): Promise<[number, number]> {
+  return page.evaluate(
+    ([px, py]) => {
+      // biome-ignore lint/suspicious/noExplicitAny: OHIF's globals are untyped here.
+      const w = window as any;
+      const id = w.services.viewportGridService.getState().activeViewportId;
+      const viewport = w.services.cornerstoneViewportService.getCornerstoneViewport(id);
+      const plane = w.cornerstone.metaData.get('imagePlaneModule', viewport.getCurrentImageId());
+      const world = [0, 1, 2].map(
+        (i) =>
+          plane.imagePositionPatient[i] +
+          px * plane.columnPixelSpacing * plane.rowCosines[i] +
+          py * plane.rowPixelSpacing * plane.columnCosines[i],
+      );
+      const [cx, cy] = viewport.worldToCanvas(world);
+      const rect = viewport.canvas.getBoundingClientRect();
+      return [rect.left + cx, rect.top + cy] as [number, number];
+    },
+    [x, y],
+  );
+}
+
+/** Drags a box with the mouse from image pixel (x0, y0) to (x1, y1) of the slice shown. */
+export async function dragImageBox(page: Page, box: { x0: number; y0: number; x1: number; y1: number }) {
+  const [ax, ay] = await imageToClient(page, box.x0, box.y0);
+  const [bx, by] = await imageToClient(page, box.x1, box.y1);
+  await page.mouse.move(ax, ay);
+  await page.mouse.down();
+  await page.mouse.move((ax + bx) / 2, (ay + by) / 2, { steps: 5 });
+  await page.mouse.move(bx, by, { steps: 5 });
+  await page.mouse.up();
+}
+
+/**
+ * The active segmentation's labelmap over the displayed series, keyed by the SOP Instance UID of
+ * each source image: for each image, the pixels equal to `label`, as base64 bits.
+ */
+export async function labelmapBySop(page: Page, label: number): Promise<Map<string, Uint8Array>> {
+  const slices = await page.evaluate((value) => {
+    // biome-ignore lint/suspicious/noExplicitAny: OHIF's globals are untyped here.
+    const w = window as any;
+    const { cache, metaData } = w.cornerstone;
+    const { segmentation } = w.cornerstoneTools;
+    const id = w.services.viewportGridService.getState().activeViewportId;
+    const viewport = w.services.cornerstoneViewportService.getCornerstoneViewport(id);
+    const segmentationId = segmentation.activeSegmentation.getActiveSegmentation(id).segmentationId;
+    return viewport.getImageIds().map((imageId: string) => {
+      const labelmapId = segmentation.getLabelmapImageIdsForImageId(imageId, segmentationId)[0];
+      const data = cache.getImage(labelmapId).voxelManager.getScalarData();
+      const bits = new Uint8Array(Math.ceil(data.length / 8));
+      for (let i = 0; i < data.length; i++) if (data[i] === value) bits[i >> 3] |= 1 << (i & 7);
+      let binary = '';
+      for (let i = 0; i < bits.length; i += 0x8000)
+        binary += String.fromCharCode(...bits.subarray(i, i + 0x8000));
+      return {
+        sop: metaData.get('sopCommonModule', imageId).sopInstanceUID,
+        pixels: data.length,
+        bits: btoa(binary),
+      };
+    });
+  }, label);
+  const out = new Map<string, Uint8Array>();
+  for (const s of slices) {
+    const bits = Buffer.from(s.bits, 'base64');
+    const mask = new Uint8Array(s.pixels);
+    for (let i = 0; i < mask.length; i++) mask[i] = (bits[i >> 3] >> (i & 7)) & 1;
+    out.set(s.sop, mask);
+  }
+  return out;
+}
+
+/** The extension's session, through its OHIF utility module (the integrator's way to reach it). */
+export const SESSION =
+  "window.extensionManager.getModuleEntry('@robustmedsam/extension-box-prompt.utilityModule.common').exports.getSession()";

@@ -1,0 +1,317 @@
+/**
+ * The extension in the real OHIF Viewer 3.13 (the prebuilt @ohif/app from npm), served as `npm run
+ * demo` serves it, in Debian's chromium: open the bundled CT in OHIF's segmentation mode, add a
+ * segmentation with OHIF's own button, pick the box tool from OHIF's toolbar, drag a box on slice 20,
+ * see the preview, accept (Dice against the truth; the same mask as the engine gives in Node), propagate,
+ * undo and redo with OHIF's own buttons, export the SEG (0 dciodvfy errors; voxels equal the labelmap),
+ * load a SEG and see its segments in OHIF's segmentation panel. Once with the classical engine, once with
+ * the tiny fixture model. Also: no console error from our code, no request leaves the origin, the tool is
+ * registered in OHIF's own cornerstoneTools (Cornerstone 5.6.8), and the page without cross-origin
+ * isolation segments on one wasm thread and says so. Screenshots go to test-artifacts/e2e/ohif-*.png.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OhifServer, OhifStudy } from '../../extension/ohif/server.ts';
+import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
+import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
+import type { Series } from '../../src/dicom/series.ts';
+import { readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
+import { maskBoundingBox } from '../../src/model/mask-box.ts';
+import { loadModelFolder } from '../../src/model/model-folder-node.ts';
+import { ModelSegmenter } from '../../src/model/model-segmenter.ts';
+import type { Segmenter } from '../../src/model/segmenter.ts';
+import { dice } from '../../src/robustness/metrics.ts';
+import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
+import { dciodvfyErrors } from '../helpers/validators.ts';
+import {
+  buildOhifExtension,
+  dragImageBox,
+  labelmapBySop,
+  OHIF_APP,
+  SESSION,
+  scrollTo,
+  serveOhif,
+  viewportState,
+  waitForSeries,
+} from './ohif-harness.ts';
+import {
+  ARTIFACTS,
+  CHROMIUM,
+  foreignRequests,
+  openViewer,
+  screenshot,
+  type ViewerBrowser,
+} from './viewer-harness.ts';
+
+const SAMPLES = resolve(REPO_ROOT, 'sample-dicom');
+const CT = join(SAMPLES, 'ct-abdomen');
+const CT_TRUTH = join(SAMPLES, 'ct-abdomen-truth.seg.dcm');
+const TINY = resolve(REPO_ROOT, 'test/fixtures/models/tiny-robust');
+/** Slice 20 of the series, as a radiologist counts. */
+const SLICE = 19;
+
+const missing = missingTools({
+  commands: ['dciodvfy'],
+  paths: [CHROMIUM, join(OHIF_APP, 'index.html'), CT, CT_TRUTH, join(TINY, 'model.json')],
+});
+
+/** Console errors that come from our code (its bundle, worker, or messages naming it). */
+const ours = (errors: string[]) => errors.filter((e) => /robustmedsam/i.test(e));
+
+interface PreviewDetail {
+  box: { x0: number; y0: number; x1: number; y1: number };
+  changed: number;
+}
+
+/** Starts recording the session's previews in the page (the extension's utility module). */
+const recordPreviews = (page: Page) =>
+  page.evaluate(`(() => {
+    const session = ${SESSION};
+    window.__previews = [];
+    session.controller.addEventListener('preview', (e) => window.__previews.push(e.detail));
+    window.__propagation = '';
+    session.controller.addEventListener('propagation', (e) => { window.__propagation = e.detail.state; });
+  })()`);
+const previews = (page: Page) => page.evaluate('window.__previews') as Promise<PreviewDetail[]>;
+
+describe.skipIf(missing)('the extension in the real OHIF Viewer 3.13', () => {
+  let bundle: { dir: string; remove(): void };
+  let modelsRoot = '';
+  let series: Series;
+  let truth: { labels: string[]; masks: Uint8Array[] };
+  const servers: OhifServer[] = [];
+
+  beforeAll(async () => {
+    bundle = await buildOhifExtension();
+    series = readSeriesFromDirectory(CT);
+    const parsed = parseSegmentation(readFileSync(CT_TRUTH), CT_TRUTH);
+    truth = { labels: parsed.segments.map((s) => s.label), masks: masksForSeries(parsed, series).masks };
+    modelsRoot = mkdtempSync(join(tmpdir(), 'robustmedsam-models-'));
+    cpSync(TINY, join(modelsRoot, 'tiny-robust'), { recursive: true });
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+    bundle?.remove();
+    if (modelsRoot) rmSync(modelsRoot, { recursive: true, force: true });
+  });
+
+  const start = async (options: { modelUrl?: string; isolation?: boolean }) => {
+    const server = await serveOhif(bundle.dir, { models: modelsRoot, ...options });
+    servers.push(server);
+    const study = server.studies.find((s) => s.id === 'ct-abdomen') as OhifStudy;
+    return { server, study };
+  };
+
+  /** The OHIF page on the CT in segmentation mode, its engine loaded, previews recorded. */
+  const open = async (server: OhifServer, study: OhifStudy, engine: 'classical' | 'model') => {
+    const viewer = await openViewer(`${server.url}${study.segmentationPath}`, '[data-cy="addSegmentation"]');
+    await waitForSeries(viewer.page, series.slices.length);
+    await viewer.page.waitForFunction(`${SESSION}.client.status?.info.engine === '${engine}'`, null, {
+      timeout: 120_000,
+    });
+    await recordPreviews(viewer.page);
+    return viewer;
+  };
+
+  const engines: Array<{
+    name: string;
+    modelUrl?: string;
+    reference: () => Promise<Segmenter>;
+    minDice: number | null;
+  }> = [
+    { name: 'classical', reference: async () => new ClassicalSegmenter(), minDice: 0.85 },
+    {
+      name: 'tiny-robust',
+      modelUrl: '/models/tiny-robust/',
+      reference: async () => new ModelSegmenter(await loadModelFolder(TINY)),
+      // Random weights: the mask says nothing about the liver, only that the pipeline is faithful.
+      minDice: null,
+    },
+  ];
+
+  for (const engine of engines) {
+    it(`${engine.name}: box, preview, accept, propagate, undo/redo, export and load a SEG, in OHIF`, async () => {
+      const { server, study } = await start({ modelUrl: engine.modelUrl });
+      const viewer: ViewerBrowser = await open(
+        server,
+        study,
+        engine.name === 'classical' ? 'classical' : 'model',
+      );
+      const { page } = viewer;
+      const shot = (step: string) => screenshot(page, `ohif-${engine.name}-${step}`);
+      const { rows, columns } = series.geometry;
+      const pixels = rows * columns;
+      const sopAt = (z: number) => series.slices[z].sopInstanceUID;
+      try {
+        await shot('1-opened');
+        // Our tool is OHIF's: one Cornerstone (OHIF's 5.6.8), our buttons on its toolbar, disabled
+        // until there is a segmentation.
+        const before = await viewportState(page);
+        expect(before.cornerstoneVersion).toBe('5.6.8');
+        await expect
+          .poll(() => page.getAttribute('[data-cy="RobustMedSamBoxPrompt-btn"]', 'disabled'))
+          .not.toBeNull();
+
+        // 1. A segmentation, with OHIF's own button; our box tool from OHIF's toolbar.
+        await page.click('[data-cy="addSegmentation"]');
+        await expect.poll(async () => (await viewportState(page)).segmentationId).toBeTruthy();
+        await page.click('[data-cy="RobustMedSamBoxPrompt-btn"]');
+        await expect.poll(async () => (await viewportState(page)).primaryTool).toBe('BoxPromptSegmentation');
+        expect(
+          await page.evaluate(() => {
+            // biome-ignore lint/suspicious/noExplicitAny: OHIF's globals are untyped here.
+            const w = window as any;
+            const group = w.cornerstoneTools.ToolGroupManager.getToolGroupForViewport(
+              w.services.viewportGridService.getState().activeViewportId,
+            );
+            return {
+              registered: !!w.cornerstoneTools.state.tools.BoxPromptSegmentation,
+              ofOhifsClass:
+                group.getToolInstance('BoxPromptSegmentation') instanceof w.cornerstoneTools.LabelmapBaseTool,
+              windowLevel: group.getToolOptions('WindowLevel')?.mode,
+            };
+          }),
+        ).toEqual({ registered: true, ofOhifsClass: true, windowLevel: 'Passive' });
+        await expect
+          .poll(() => page.getAttribute('[data-cy="RobustMedSamBoxPrompt"]', 'data-active'))
+          .toBe('true');
+
+        // 2. Slice 20, a box around the liver (truth + 5 px) dragged bottom-right to top-left.
+        await scrollTo(
+          page,
+          series.slices.findIndex((s) => s.sopInstanceUID === sopAt(SLICE)),
+        );
+        const liver = truth.labels.indexOf('Liver');
+        const truthSlice = truth.masks[liver].subarray(SLICE * pixels, (SLICE + 1) * pixels);
+        const t = maskBoundingBox(truthSlice, rows, columns)!;
+        expect(t, 'the liver is on slice 20').not.toBeNull();
+        await dragImageBox(page, { x0: t.x1 + 5, y0: t.y1 + 5, x1: t.x0 - 5, y1: t.y0 - 5 });
+
+        // 3. The preview.
+        await expect.poll(async () => (await previews(page)).length, { timeout: 120_000 }).toBe(1);
+        const [preview] = await previews(page);
+        const previewed = (await labelmapBySop(page, 255)).get(sopAt(SLICE))!;
+        expect(previewed.reduce((a, b) => a + b, 0)).toBe(preview.changed);
+        expect(preview.changed).toBeGreaterThan(0);
+        await shot('2-preview');
+
+        // 4. Accept from OHIF's toolbar: the preview becomes segment 1.
+        await page.click('[data-cy="RobustMedSamAccept-btn"]');
+        await expect
+          .poll(async () => (await labelmapBySop(page, 255)).get(sopAt(SLICE))!.includes(1))
+          .toBe(false);
+        const accepted = (await labelmapBySop(page, 1)).get(sopAt(SLICE))!;
+        await shot('3-accepted');
+        const sliceDice = dice(truthSlice, accepted);
+        console.log(
+          `OHIF ${engine.name}: Dice of the accepted mask against the truth ${sliceDice.toFixed(3)}`,
+        );
+        if (engine.minDice !== null) expect(sliceDice).toBeGreaterThanOrEqual(engine.minDice);
+        const reference = await engine.reference();
+        try {
+          const result = await reference.segment(series.slices[SLICE], { box: preview.box });
+          let same = 0;
+          for (let i = 0; i < pixels; i++) if (result.mask[i] === accepted[i]) same++;
+          expect(same / pixels).toBeGreaterThanOrEqual(0.999);
+        } finally {
+          await reference.dispose();
+        }
+
+        // 5. Propagate from OHIF's toolbar; OHIF's own Undo and Redo take it back and forth as one step.
+        await page.click('[data-cy="RobustMedSamPropagate-btn"]');
+        await page.waitForFunction("['done', 'cancelled', 'failed'].includes(window.__propagation)", null, {
+          timeout: 300_000,
+        });
+        expect(await page.evaluate('window.__propagation')).toBe('done');
+        await shot('4-propagated');
+        const slicesWith = (m: Map<string, Uint8Array>) =>
+          [...m.values()].filter((s) => s.includes(1)).length;
+        const propagated = await labelmapBySop(page, 1);
+        expect(slicesWith(propagated)).toBeGreaterThan(1);
+        const asVolume = (m: Map<string, Uint8Array>) => {
+          const v = new Uint8Array(series.slices.length * pixels);
+          series.slices.forEach((s, z) => {
+            v.set(m.get(s.sopInstanceUID)!, z * pixels);
+          });
+          return v;
+        };
+        const volumeDice = dice(truth.masks[liver], asVolume(propagated));
+        console.log(
+          `OHIF ${engine.name}: propagated to ${slicesWith(propagated)} slices; 3-D Dice ${volumeDice.toFixed(3)}`,
+        );
+        if (engine.minDice !== null) expect(volumeDice).toBeGreaterThanOrEqual(0.75);
+        await page.click('[data-cy="undo-btn"]');
+        await expect.poll(async () => slicesWith(await labelmapBySop(page, 1))).toBe(1);
+        await page.click('[data-cy="redo-btn"]');
+        await expect
+          .poll(async () => dice(asVolume(await labelmapBySop(page, 1)), asVolume(propagated)))
+          .toBe(1);
+
+        // 6. Export: the dicomjson source cannot store, so the SEG is downloaded; dciodvfy accepts it and
+        // it holds exactly the labelmap.
+        const [download] = await Promise.all([
+          page.waitForEvent('download'),
+          page.click('[data-cy="RobustMedSamExportSeg-btn"]'),
+        ]);
+        const segPath = join(ARTIFACTS, `ohif-${engine.name}-export.seg.dcm`);
+        await download.saveAs(segPath);
+        await shot('5-exported');
+        expect(dciodvfyErrors(segPath)).toEqual([]);
+        const exported = parseSegmentation(readFileSync(segPath), segPath);
+        expect(exported.segmentationType).toBe('BINARY');
+        expect(exported.segments).toHaveLength(1);
+        expect(dice(masksForSeries(exported, series).masks[0], asVolume(propagated))).toBe(1);
+
+        // 7. Load a SEG (the ground truth) with the file picker: its segments join OHIF's panel, labelled.
+        const [chooser] = await Promise.all([
+          page.waitForEvent('filechooser'),
+          page.click('[data-cy="RobustMedSamLoadSeg-btn"]'),
+        ]);
+        await chooser.setFiles(CT_TRUTH);
+        for (const label of truth.labels) {
+          await expect
+            .poll(() => page.locator('[data-cy="data-row-title"]').allTextContents(), { timeout: 60_000 })
+            .toContain(label);
+        }
+        await shot('6-loaded');
+        const loadedLiver = await labelmapBySop(page, 2 + liver);
+        expect(dice(asVolume(loadedLiver), truth.masks[liver])).toBe(1);
+
+        expect(ours(viewer.consoleErrors)).toEqual([]);
+        expect(foreignRequests(viewer.requests, server.url)).toEqual([]);
+      } finally {
+        writeFileSync(join(ARTIFACTS, `ohif-${engine.name}-console.txt`), viewer.consoleErrors.join('\n'));
+        await viewer.close();
+      }
+    }, 900_000);
+  }
+
+  it('without cross-origin isolation, runs the model on one wasm thread and says how to get more', async () => {
+    const { server, study } = await start({ modelUrl: '/models/tiny-robust/', isolation: false });
+    const viewer = await open(server, study, 'model');
+    const { page } = viewer;
+    try {
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+      expect(await page.evaluate(`${SESSION}.client.status.info.backend`)).toMatch(
+        /wasm \(1 thread: page not cross-origin isolated/,
+      );
+      await page
+        .getByText(/For more threads, serve the viewer with Cross-Origin-Opener-Policy/)
+        .waitFor({ timeout: 30_000 });
+      await screenshot(page, 'ohif-no-isolation-notice');
+      await page.click('[data-cy="addSegmentation"]');
+      await page.click('[data-cy="RobustMedSamBoxPrompt-btn"]');
+      await dragImageBox(page, { x0: 150, y0: 150, x1: 300, y1: 300 });
+      await expect.poll(async () => (await previews(page)).length, { timeout: 120_000 }).toBe(1);
+      expect((await previews(page))[0].changed).toBeGreaterThan(0);
+      await screenshot(page, 'ohif-no-isolation-preview');
+      expect(ours(viewer.consoleErrors)).toEqual([]);
+    } finally {
+      await viewer.close();
+    }
+  }, 600_000);
+});
