@@ -9,8 +9,9 @@
  */
 import type { Types } from '@cornerstonejs/core';
 import type { Types as ToolsTypes } from '@cornerstonejs/tools';
+import { segmentHasVoxels } from '../../src/cornerstone/labelmap-bridge.ts';
 import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-compose.ts';
-import { tools } from '../../src/cornerstone/libraries.ts';
+import { core, tools } from '../../src/cornerstone/libraries.ts';
 import { exportSegmentation, loadSegmentation } from '../../src/cornerstone/seg-io.ts';
 import type { SegmentDescription } from '../../src/dicom/seg-writer.ts';
 import { longString, segmentIdentity } from '../../src/dicom/segment-identity.ts';
@@ -154,6 +155,48 @@ export function segmentsInState(viewportId: string, segmentationId: string): Cor
     });
 }
 
+/** Adds segments to the segmentation's state, keeping those it holds. */
+function registerSegments(segmentationId: string, added: Record<number, ToolsTypes.Segment>): void {
+  const { segmentation } = tools();
+  const current = segmentation.state.getSegmentation(segmentationId);
+  if (!current) return;
+  segmentation.updateSegmentations([
+    { segmentationId, payload: { segments: { ...current.segments, ...added } } },
+  ]);
+}
+
+/** How long after a load its segments are kept in the state against stale writes (see keepRegistered). */
+const KEEP_REGISTERED_MS = 30_000;
+
+/**
+ * OHIF 3.13's segmentation panel recomputes segment statistics a second after every labelmap change
+ * and then writes back the segment list it read before computing, which on a large labelmap takes
+ * seconds: segments a SEG load adds meanwhile vanish from the state (their voxels stay, unlabelled).
+ * Seen after a propagation over 40 slices. For a while after a load, segments that vanish this way are
+ * put back; a segment whose voxels were removed with it (deleted by the user) is left alone.
+ */
+function keepRegistered(segmentationId: string, added: Record<number, ToolsTypes.Segment>, ms: number): void {
+  const { eventTarget } = core();
+  const { Events } = tools().Enums;
+  const check = (event: Event) => {
+    if ((event as CustomEvent<{ segmentationId?: string }>).detail?.segmentationId !== segmentationId) return;
+    const current = tools().segmentation.state.getSegmentation(segmentationId);
+    if (!current) return stop();
+    const lost = Object.keys(added).filter(
+      (index) => !current.segments[Number(index)] && segmentHasVoxels(segmentationId, Number(index)),
+    );
+    if (lost.length > 0) {
+      registerSegments(
+        segmentationId,
+        Object.fromEntries(lost.map((index) => [index, added[Number(index)]])),
+      );
+    }
+  };
+  const stop = () => eventTarget.removeEventListener(Events.SEGMENTATION_MODIFIED, check);
+  eventTarget.addEventListener(Events.SEGMENTATION_MODIFIED, check);
+  setTimeout(stop, ms);
+}
+
 function describeFailure(error: unknown): string {
   const e = error as { message?: string; status?: number };
   return [e?.status ? `HTTP ${e.status}` : '', e?.message ?? String(error)].filter(Boolean).join(': ');
@@ -185,23 +228,14 @@ export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHo
         ]);
       }
     }
-    const current = segmentation.state.getSegmentation(seg.segmentationId) ?? seg;
-    segmentation.updateSegmentations([
-      {
-        segmentationId: seg.segmentationId,
-        payload: {
-          segments: {
-            ...current.segments,
-            ...Object.fromEntries(
-              result.segments.map(({ segmentIndex, info }) => [
-                segmentIndex,
-                { segmentIndex, label: info.label, locked: false, active: false, cachedStats: {} },
-              ]),
-            ),
-          },
-        },
-      },
-    ]);
+    const added: Record<number, ToolsTypes.Segment> = Object.fromEntries(
+      result.segments.map(({ segmentIndex, info }) => [
+        segmentIndex,
+        { segmentIndex, label: info.label, locked: false, active: false, cachedStats: {} },
+      ]),
+    );
+    registerSegments(seg.segmentationId, added);
+    keepRegistered(seg.segmentationId, added, KEEP_REGISTERED_MS);
     viewport.render();
     notify(
       `Loaded SEG ${file.name}: ${result.segments.length} segments on ${result.slicesChanged} slices` +

@@ -169,6 +169,14 @@ export function readLabelmapSlice(labelmapImageId: string): LabelmapArray {
   return data.slice() as LabelmapArray;
 }
 
+/** Whether any labelmap slice of the segmentation holds the segment (stops at the first voxel). */
+export function segmentHasVoxels(segmentationId: string, segmentIndex: number): boolean {
+  return referencedImageIds(segmentationId).some((imageId) => {
+    const { labelmapImageId, labelValue } = resolveLabelmapTarget(segmentationId, segmentIndex, imageId);
+    return (labelmapVoxels(labelmapImageId).getScalarData() as unknown as LabelmapArray).includes(labelValue);
+  });
+}
+
 /** Replaces the slice's label values (same length) without announcing it; see `announce`. */
 export function writeLabelmapSlice(labelmapImageId: string, values: ArrayLike<number>): void {
   const voxels = labelmapVoxels(labelmapImageId);

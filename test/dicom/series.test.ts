@@ -105,7 +105,9 @@ describe('readSeries on synthetic series', () => {
     for (const keep of [200, 600, bytes.length - 50]) {
       const error = dicomError(() => readSeries([{ name: 'cut.dcm', bytes: bytes.slice(0, keep) }]));
       // dcmjs 0.52 reads a file cut inside its pixel data; the pixel data check then names the shortfall.
-      expect(['corrupt-dicom', 'truncated-dicom', 'missing-geometry', 'pixel-data-length']).toContain(error.code);
+      expect(['corrupt-dicom', 'truncated-dicom', 'missing-geometry', 'pixel-data-length']).toContain(
+        error.code,
+      );
       expect(error.message).toContain('cut.dcm');
     }
   });

@@ -83,7 +83,21 @@ export async function waitForSeries(page: Page, count: number): Promise<void> {
   );
 }
 
-/** Turns the mouse wheel over the viewport (OHIF's stack scroll) until slice `index` is shown. */
+/** The viewport's index of the image with this SOP Instance UID (OHIF orders the stack its own way). */
+export const indexOfSop = (page: Page, sop: string): Promise<number> =>
+  page.evaluate((uid) => {
+    // biome-ignore lint/suspicious/noExplicitAny: OHIF's globals are untyped here.
+    const w = window as any;
+    const id = w.services.viewportGridService.getState().activeViewportId;
+    const viewport = w.services.cornerstoneViewportService.getCornerstoneViewport(id);
+    return viewport
+      .getImageIds()
+      .findIndex(
+        (imageId: string) => w.cornerstone.metaData.get('sopCommonModule', imageId).sopInstanceUID === uid,
+      );
+  }, sop);
+
+/** Turns the mouse wheel over the viewport (OHIF's stack scroll) until its image `index` is shown. */
 export async function scrollTo(page: Page, index: number): Promise<void> {
   const canvas = (await page.locator('[data-cy="viewport-pane"] canvas').first().boundingBox())!;
   await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);

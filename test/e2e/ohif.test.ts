@@ -29,6 +29,7 @@ import { dciodvfyErrors } from '../helpers/validators.ts';
 import {
   buildOhifExtension,
   dragImageBox,
+  indexOfSop,
   labelmapBySop,
   OHIF_APP,
   SESSION,
@@ -181,10 +182,7 @@ describe.skipIf(missing)('the extension in the real OHIF Viewer 3.13', () => {
           .toBe('true');
 
         // 2. Slice 20, a box around the liver (truth + 5 px) dragged bottom-right to top-left.
-        await scrollTo(
-          page,
-          series.slices.findIndex((s) => s.sopInstanceUID === sopAt(SLICE)),
-        );
+        await scrollTo(page, await indexOfSop(page, sopAt(SLICE)));
         const liver = truth.labels.indexOf('Liver');
         const truthSlice = truth.masks[liver].subarray(SLICE * pixels, (SLICE + 1) * pixels);
         const t = maskBoundingBox(truthSlice, rows, columns)!;
@@ -284,6 +282,7 @@ describe.skipIf(missing)('the extension in the real OHIF Viewer 3.13', () => {
         expect(ours(viewer.consoleErrors)).toEqual([]);
         expect(foreignRequests(viewer.requests, server.url)).toEqual([]);
       } finally {
+        await shot('last');
         writeFileSync(join(ARTIFACTS, `ohif-${engine.name}-console.txt`), viewer.consoleErrors.join('\n'));
         await viewer.close();
       }
