@@ -29,8 +29,20 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 8000,
   },
+  // The dev server serves dependencies as they are, unless pre-bundled: the image loader stays as it is
+  // (its workers), but the codecs it imports are CommonJS (Emscripten) modules with no ES default
+  // export, so they are pre-bundled into ES modules; `vite build` converts them itself.
   optimizeDeps: {
-    exclude: ['@cornerstonejs/dicom-image-loader', 'onnxruntime-web'],
-    include: ['dicom-parser'],
+    exclude: ['@cornerstonejs/dicom-image-loader', '@cornerstonejs/metadata', 'onnxruntime-web'],
+    include: [
+      'dicom-parser',
+      ...[
+        'codec-charls/decodewasmjs',
+        'codec-libjpeg-turbo-8bit/decodewasmjs',
+        'codec-libjxl/decodewasmjs',
+        'codec-openjpeg/decodewasmjs',
+        'codec-openjph/wasmjs',
+      ].map((codec) => `@cornerstonejs/dicom-image-loader > @cornerstonejs/${codec}`),
+    ],
   },
 });
