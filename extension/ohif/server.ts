@@ -31,6 +31,8 @@ export interface OhifServerOptions {
   models?: string | null;
   /** A model folder URL for the `robustmedsam.modelUrl` customisation (default: the classical engine). */
   modelUrl?: string | null;
+  /** Other robustmedsam.* customisations by id, set in the app config (e.g. slicesToPreEncode: 0). */
+  customizations?: Record<string, unknown>;
   /** Send COOP/COEP so wasm may use threads (default true). */
   isolation?: boolean;
   host?: string;
@@ -76,7 +78,7 @@ const ISOLATION = {
 };
 
 /** The app config: OHIF's secure defaults, the dicomjson source, and what our install notes add. */
-export function appConfigScript(options: Pick<OhifServerOptions, 'modelUrl'>): string {
+export function appConfigScript(options: Pick<OhifServerOptions, 'modelUrl' | 'customizations'>): string {
   const additions = ohifAppConfigAdditions(EXTENSION_PATH);
   const config = {
     name: 'robustmedsam-demo',
@@ -89,6 +91,9 @@ export function appConfigScript(options: Pick<OhifServerOptions, 'modelUrl'>): s
         // The onboarding tour's dialog covers the viewer on first visit.
         'ohif.tours': { $set: [] },
         ...(options.modelUrl ? { 'robustmedsam.modelUrl': { $set: options.modelUrl } } : {}),
+        ...Object.fromEntries(
+          Object.entries(options.customizations ?? {}).map(([id, value]) => [id, { $set: value }]),
+        ),
       },
     },
     investigationalUseDialog: { option: 'never' },
@@ -198,17 +203,26 @@ export async function startOhifServer(options: OhifServerOptions): Promise<OhifS
   });
   const address = server.address() as AddressInfo;
   origin = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
-  const studies = series.map((s): OhifStudy => {
-    const first = dicomJsonForFolder(resolve(options.samples, s.id), `${origin}/samples/${s.id}/`).studies[0];
+  // A folder that cannot be served as a study is reported and left out; the others still open.
+  const studies = series.flatMap((s): OhifStudy[] => {
+    let first: ReturnType<typeof dicomJsonForFolder>['studies'][number];
+    try {
+      first = dicomJsonForFolder(resolve(options.samples, s.id), `${origin}/samples/${s.id}/`).studies[0];
+    } catch (error) {
+      console.warn(`OHIF demo server: ${s.id} is left out: ${(error as Error).message}`);
+      return [];
+    }
     const studyUid = String(first.StudyInstanceUID);
     const query = `?url=${encodeURIComponent(`/samples/${s.id}.json`)}&StudyInstanceUIDs=${studyUid}`;
-    return {
-      id: s.id,
-      studyInstanceUID: studyUid,
-      seriesInstanceUID: String(first.series[0].SeriesInstanceUID),
-      segmentationPath: `/segmentation/dicomjson${query}`,
-      viewerPath: `/viewer/dicomjson${query}`,
-    };
+    return [
+      {
+        id: s.id,
+        studyInstanceUID: studyUid,
+        seriesInstanceUID: String(first.series[0].SeriesInstanceUID),
+        segmentationPath: `/segmentation/dicomjson${query}`,
+        viewerPath: `/viewer/dicomjson${query}`,
+      },
+    ];
   });
   return {
     url: origin,
