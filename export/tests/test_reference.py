@@ -47,9 +47,15 @@ def test_prompt_corners_are_sorted_and_scaled_per_contract():
 
 
 def same_json(a, b) -> bool:
-    """Equal JSON, floats to 1e-5 relative (sums over tensors depend on the BLAS build's rounding)."""
+    """Equal JSON, floats to 1e-5 relative (sums over tensors depend on the BLAS build's rounding). A
+    signed `sum` beside its `absSum` is compared relative to the absSum: its terms cancel, so its own
+    magnitude says nothing about the rounding it carries."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+        if a.keys() != b.keys():
+            return False
+        if {"sum", "absSum"} <= a.keys() and not abs(a["sum"] - b["sum"]) <= 1e-5 * max(1.0, a["absSum"], b["absSum"]):
+            return False
+        return all(same_json(a[k], b[k]) for k in a if k != "sum" or "absSum" not in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b))
     if isinstance(a, float) or isinstance(b, float):
@@ -64,7 +70,7 @@ def without_graph_hashes(manifest: dict) -> dict:
 
 
 def test_committed_fixtures_are_what_the_tool_makes(tmp_path):
-    """Regenerating reproduces the committed fixtures: integer data exactly, floats to 1e-5, masks to
+    """Regenerating reproduces the committed fixtures: integer data exactly, floats to 1e-4 of their scale, masks to
     99.9% (a logit within rounding of the threshold may flip), ONNX files by their manifests (their bytes
     are compared on the machine that made them by `git diff` after `npm run export -- fixtures`)."""
     write_fixtures(tmp_path, log=lambda _: None)
@@ -86,6 +92,10 @@ def test_committed_fixtures_are_what_the_tool_makes(tmp_path):
                 if rel.name == "mask.npy":
                     assert (x == y).mean() >= 0.999, rel
                 elif x.dtype.kind == "f":
-                    assert np.allclose(x, y, atol=1e-5, rtol=1e-5), rel
+                    # Another CPU or BLAS build sums in another order: the error grows with the magnitudes
+                    # summed, so the tolerance is relative to the array's largest value (robust logits
+                    # differed by 9e-5 at magnitude 6.7 between two machines with OpenBLAS; a stale fixture is off by O(1)).
+                    scale = max(1.0, float(np.abs(y).max()))
+                    assert np.allclose(x, y, atol=1e-4 * scale, rtol=1e-5), rel
                 else:
                     assert np.array_equal(x, y), rel
