@@ -8,6 +8,7 @@
 // Options: --no-viewer (stop after step 1), --port N (default 3000, 0 for any free port),
 //          --model DIR (a model folder, as `npm run export -- onnx` writes it; default: the classical engine).
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,6 +31,13 @@ const port = Number(options.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`demo: --port ${options.port} is not a port number (0-65535; 0 picks a free one).`);
   process.exit(2);
+}
+
+if (options.model && !existsSync(resolve(options.model, 'model.json'))) {
+  console.error(
+    `demo: --model ${options.model} is not a model folder (no model.json there). Give the folder \`npm run export -- onnx --out DIR\` wrote.`,
+  );
+  process.exit(3);
 }
 
 const step = (args, what) => {
@@ -75,8 +83,12 @@ try {
     port,
   });
 } catch (error) {
+  if (error.code === 'EADDRINUSE') {
+    console.error(`demo: port ${port} is in use. Choose another with --port N (--port 0 picks a free one).`);
+    process.exit(3);
+  }
   console.error(`demo: ${error.message}${error.hint ? ` ${error.hint}` : ''}`);
-  process.exit(error.code === 'EADDRINUSE' ? 3 : 1);
+  process.exit(error.code === 'missing-build' ? 3 : 1);
 }
 console.log(
   `\nOHIF Viewer 3.13 with RobustMedSAM (${model ? `model ${model}` : 'classical engine, no model'}):`,

@@ -11,7 +11,7 @@
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OhifServer, OhifStudy } from '../../extension/ohif/server.ts';
@@ -24,7 +24,7 @@ import { loadModelFolder } from '../../src/model/model-folder-node.ts';
 import { ModelSegmenter } from '../../src/model/model-segmenter.ts';
 import type { Segmenter } from '../../src/model/segmenter.ts';
 import { dice } from '../../src/robustness/metrics.ts';
-import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
+import { missingTools } from '../helpers/tools.ts';
 import { dciodvfyErrors } from '../helpers/validators.ts';
 import {
   buildOhifExtension,
@@ -40,17 +40,17 @@ import {
 } from './ohif-harness.ts';
 import {
   ARTIFACTS,
+  agreementWithNode,
   CHROMIUM,
+  CT,
+  CT_TRUTH,
   foreignRequests,
   openViewer,
   screenshot,
+  TINY,
   type ViewerBrowser,
 } from './viewer-harness.ts';
 
-const SAMPLES = resolve(REPO_ROOT, 'sample-dicom');
-const CT = join(SAMPLES, 'ct-abdomen');
-const CT_TRUTH = join(SAMPLES, 'ct-abdomen-truth.seg.dcm');
-const TINY = resolve(REPO_ROOT, 'test/fixtures/models/tiny-robust');
 /** Slice 20 of the series, as a radiologist counts. */
 const SLICE = 19;
 
@@ -209,15 +209,9 @@ describe.skipIf(missing)('the extension in the real OHIF Viewer 3.13', () => {
           `OHIF ${engine.name}: Dice of the accepted mask against the truth ${sliceDice.toFixed(3)}`,
         );
         if (engine.minDice !== null) expect(sliceDice).toBeGreaterThanOrEqual(engine.minDice);
-        const reference = await engine.reference();
-        try {
-          const result = await reference.segment(series.slices[SLICE], { box: preview.box });
-          let same = 0;
-          for (let i = 0; i < pixels; i++) if (result.mask[i] === accepted[i]) same++;
-          expect(same / pixels).toBeGreaterThanOrEqual(0.999);
-        } finally {
-          await reference.dispose();
-        }
+        expect(
+          await agreementWithNode(await engine.reference(), series.slices[SLICE], preview.box, accepted),
+        ).toBeGreaterThanOrEqual(0.999);
 
         // 5. Propagate from OHIF's toolbar; OHIF's own Undo and Redo take it back and forth as one step.
         await page.click('[data-cy="RobustMedSamPropagate-btn"]');

@@ -13,11 +13,18 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import type { ViewerState } from '../../extension/demo/viewer-state.ts';
 import type { SeriesFromMetadata } from '../../src/cornerstone/series-metadata.ts';
+import type { SliceImage } from '../../src/dicom/slice-image.ts';
+import type { Segmenter } from '../../src/model/segmenter.ts';
 import { REPO_ROOT } from '../helpers/tools.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const VIEWER_CONFIG = resolve(REPO_ROOT, 'extension/demo/vite.config.ts');
 export const ARTIFACTS = resolve(REPO_ROOT, 'test-artifacts/e2e');
+/** The bundled samples the browser suites open, and the tiny fixture model they run. */
+export const SAMPLES = resolve(REPO_ROOT, 'sample-dicom');
+export const CT = join(SAMPLES, 'ct-abdomen');
+export const CT_TRUTH = join(SAMPLES, 'ct-abdomen-truth.seg.dcm');
+export const TINY = resolve(REPO_ROOT, 'test/fixtures/models/tiny-robust');
 
 /** Flags from DESIGN.md section 2: headless, no network side-channels, a fresh profile. */
 export const CHROMIUM_FLAGS = [
@@ -257,4 +264,24 @@ export function shownColour(page: Page, x: number, y: number): Promise<number[]>
     },
     [x, y],
   );
+}
+
+/**
+ * The share of pixels where the mask accepted in the browser equals the mask the same engine gives in
+ * Node for the same slice and box (the engine is disposed afterwards).
+ */
+export async function agreementWithNode(
+  reference: Segmenter,
+  slice: SliceImage,
+  box: { x0: number; y0: number; x1: number; y1: number },
+  accepted: Uint8Array,
+): Promise<number> {
+  try {
+    const { mask } = await reference.segment(slice, { box });
+    let same = 0;
+    for (let i = 0; i < accepted.length; i++) if (mask[i] === accepted[i]) same++;
+    return same / accepted.length;
+  } finally {
+    await reference.dispose();
+  }
 }

@@ -8,7 +8,7 @@
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
 import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
@@ -19,26 +19,26 @@ import { loadModelFolder } from '../../src/model/model-folder-node.ts';
 import { ModelSegmenter } from '../../src/model/model-segmenter.ts';
 import type { Segmenter } from '../../src/model/segmenter.ts';
 import { dice } from '../../src/robustness/metrics.ts';
-import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
+import { missingTools } from '../helpers/tools.ts';
 import { dciodvfyErrors } from '../helpers/validators.ts';
 import {
   ARTIFACTS,
+  agreementWithNode,
   CHROMIUM,
+  CT,
+  CT_TRUTH,
   dragImageBox,
   foreignRequests,
   labelVolume,
   openSeries,
   openViewer,
+  SAMPLES,
   screenshot,
   startViewer,
+  TINY,
   type ViewerBrowser,
   type ViewerServer,
 } from './viewer-harness.ts';
-
-const SAMPLES = resolve(REPO_ROOT, 'sample-dicom');
-const CT = join(SAMPLES, 'ct-abdomen');
-const CT_TRUTH = join(SAMPLES, 'ct-abdomen-truth.seg.dcm');
-const TINY = resolve(REPO_ROOT, 'test/fixtures/models/tiny-robust');
 
 const missing = missingTools({
   commands: ['dciodvfy'],
@@ -183,15 +183,9 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
         if (engine.minDice !== null) expect(sliceDice).toBeGreaterThanOrEqual(engine.minDice);
 
         // The same engine in Node, on the same slice and box, gives the same mask.
-        const reference = await engine.reference();
-        try {
-          const result = await reference.segment(series.slices[index], { box: preview.box });
-          let same = 0;
-          for (let i = 0; i < pixels; i++) if (result.mask[i] === accepted[i]) same++;
-          expect(same / pixels).toBeGreaterThanOrEqual(0.999);
-        } finally {
-          await reference.dispose();
-        }
+        expect(
+          await agreementWithNode(await engine.reference(), series.slices[index], preview.box, accepted),
+        ).toBeGreaterThanOrEqual(0.999);
 
         // 5. Propagation (or a propagation stopped part-way), one undo step.
         await page.click('[data-testid="tool-Propagate"]');
