@@ -1,6 +1,6 @@
 /**
  * The status line: engine and backend, model and cache, progress, and each preview's timing. Errors
- * reach the message line through the extension's uiNotificationService (services.ts).
+ * reach the message line from the session's error events (main.ts).
  */
 import type { ProgressEvent } from '../../src/cornerstone/worker/protocol.ts';
 import { $, type ViewerState } from './viewer-state.ts';

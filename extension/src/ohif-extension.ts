@@ -6,7 +6,7 @@
  * services when they run: the active viewport (viewportGridService, cornerstoneViewportService), its
  * tool group (toolGroupService) and the customisations (customizationService); failures reach the user
  * through uiNotificationService. The toolbar module holds the evaluators our buttons use; the buttons
- * themselves (ohif-toolbar.ts) are placed by a mode or by `modesConfiguration` in the app config.
+ * themselves (toolbar-buttons.ts, a customisation) are placed by a mode or the app config's mode block.
  * `configuration` may replace the worker, the Cornerstone libraries and the SEG host.
  */
 import type { Types } from '@cornerstonejs/core';

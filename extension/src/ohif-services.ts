@@ -1,7 +1,6 @@
 /**
- * The members of OHIF v3's services (3.9 / 3.10) that the extension calls, and nothing more: @ohif/core
- * is not a dependency, so these are declared here. OHIF's own services satisfy them, and so does the
- * demo viewer's services layer (extension/demo/services.ts).
+ * The members of OHIF's services (checked against 3.13) that the extension calls, and nothing more:
+ * @ohif/core is not a dependency, so these are declared here. OHIF's own services satisfy them.
  */
 import type { Types } from '@cornerstonejs/core';
 import type { Types as ToolsTypes } from '@cornerstonejs/tools';

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
@@ -43,6 +43,26 @@ function removeIfThere(path: string): void {
   }
 }
 
+/**
+ * What stands where an output file would go, if it is not a regular file: outputs replace regular files
+ * only. A rename over a device node (as root, /dev/null), a socket or a symbolic link would replace it,
+ * and a symbolic link may point anywhere; a folder cannot be replaced by a file.
+ */
+export function outputObstacle(
+  path: string,
+): 'a folder' | 'a symbolic link' | 'a device or special file' | null {
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return null;
+  }
+  if (stat.isFile()) return null;
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isSymbolicLink()) return 'a symbolic link';
+  return 'a device or special file';
+}
+
 /** The output that could not be written; `cause` is the file-system error. */
 export class OutputWriteError extends Error {
   constructor(
@@ -59,6 +79,14 @@ export class OutputWriteError extends Error {
  * or permission). A failure while writing removes the temporaries and leaves every output as it was.
  */
 export function writeFilesAtomic(files: Array<{ path: string; data: Uint8Array | string }>): void {
+  const seen = new Set<string>();
+  for (const { path } of files) {
+    const obstacle = outputObstacle(path);
+    if (obstacle) throw new OutputWriteError(path, new Error(`it is ${obstacle}, not a regular file`));
+    if (seen.has(resolve(path)))
+      throw new OutputWriteError(path, new Error('two outputs of one run name this file'));
+    seen.add(resolve(path));
+  }
   const staged: string[] = [];
   for (const { path, data } of files) {
     const temporary = `${path}.partial-${process.pid}`;

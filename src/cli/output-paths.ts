@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InputError } from '../errors.ts';
-import { OutputWriteError, writeFilesAtomic } from './files.ts';
+import { OutputWriteError, outputObstacle, writeFilesAtomic } from './files.ts';
 
 /**
  * Output flags (--out, --mask-out) checked before any work is done, and writes whose file-system
@@ -15,14 +16,42 @@ function kind(path: string): 'file' | 'folder' | 'none' {
   }
 }
 
-/** `path` must be a file to create or replace, not an existing folder. */
+/**
+ * `path` must be a file to create or a regular file to replace: never a folder, a symbolic link or a
+ * device (outputs are renamed into place, which would replace them).
+ */
 export function checkOutputFile(path: string, flag: string): void {
-  if (kind(path) === 'folder') {
+  const obstacle = outputObstacle(path);
+  if (obstacle === 'a folder') {
     throw new InputError(
       'output-is-folder',
       `${flag} ${path} is a folder; it must name the file to write.`,
       `For example ${flag} ${path.replace(/\/+$/, '')}/result${flag === '--mask-out' ? '.npy' : '.seg.dcm'}.`,
     );
+  }
+  if (obstacle) {
+    throw new InputError(
+      'output-not-regular-file',
+      `${flag} ${path} is ${obstacle}; outputs only create or replace regular files.`,
+      obstacle === 'a symbolic link'
+        ? `Pass the path the link points to, or remove the link first.`
+        : `Pass the path of a file to write.`,
+    );
+  }
+}
+
+/** Two output flags of one run must name two files (the second would overwrite the first). */
+export function checkDistinctOutputs(outputs: Array<{ path: string | undefined; flag: string }>): void {
+  const given = outputs.filter((o): o is { path: string; flag: string } => !!o.path);
+  for (const [i, a] of given.entries()) {
+    const b = given.slice(i + 1).find((o) => resolve(o.path) === resolve(a.path));
+    if (b) {
+      throw new InputError(
+        'same-output-twice',
+        `${a.flag} and ${b.flag} both name ${a.path}.`,
+        `Give each its own file, e.g. ${b.flag} ${a.path.replace(/\.[^./]*$/, '')}${b.flag === '--mask-out' ? '.npy' : '.seg.dcm'}.`,
+      );
+    }
   }
 }
 

@@ -14,7 +14,9 @@ import { ALGORITHM_FAMILY, type CodedConcept, organ, type SegmentCodes } from '.
 import { type DicomDataset, decimal, encodeDicom } from './dataset.ts';
 import { dicomDate, dicomTime } from './dicom-datetime.ts';
 import { dot, sliceNormal } from './geometry.ts';
+import { longStringProblem } from './segment-identity.ts';
 import type { Series, SeriesSlice } from './series.ts';
+import { PATIENT_STUDY_INHERITED } from './series-assembly.ts';
 import {
   ENHANCED_IMAGE_SOP_CLASS_UIDS,
   LABELMAP_SEGMENTATION_STORAGE,
@@ -174,6 +176,9 @@ function validate(o: SegmentationOptions, type: SegmentationType): void {
   segments.forEach((s, k) => {
     const which = `Segment ${k + 1} (${s.label || 'no label'})`;
     if (!s.label.trim()) throw invalid(`${which} has no label.`);
+    const labelProblem = longStringProblem(s.label);
+    if (labelProblem)
+      throw invalid(`${which}: its label cannot be a DICOM SegmentLabel (LO): ${labelProblem}.`);
     if (s.algorithmType !== 'MANUAL' && !s.algorithmName?.trim()) {
       throw invalid(`${which} is ${s.algorithmType} but has no algorithm name (required unless MANUAL).`);
     }
@@ -529,16 +534,8 @@ function packLabelmap(plan: FramePlan[], masks: Uint8Array[], pixels: number): U
   return out;
 }
 
-const PATIENT_STUDY_EXTRAS = [
-  'PatientAge',
-  'PatientSize',
-  'PatientWeight',
-  'PatientIdentityRemoved',
-  'DeidentificationMethod',
-] as const;
-
 function patientStudyExtras(inherited: DicomDataset | undefined): DicomDataset {
   const out: DicomDataset = {};
-  for (const k of PATIENT_STUDY_EXTRAS) if (inherited?.[k] !== undefined) out[k] = inherited[k];
+  for (const k of PATIENT_STUDY_INHERITED) if (inherited?.[k] !== undefined) out[k] = inherited[k];
   return out;
 }

@@ -21,14 +21,32 @@ export function segmentIdentity(label: string): {
   return { label: label.trim(), codes: { category: TISSUE, type: TISSUE } };
 }
 
+const LO_MAX_BYTES = 64;
+const utf8Length = (t: string) => new TextEncoder().encode(t).length;
+// A backslash separates values in DICOM; control characters (newline, tab ...) are not allowed in LO.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this finds.
+const NOT_IN_LO = /[\\\u0000-\u001f\u007f]/;
+
 /**
- * DICOM LO values (descriptions, names) hold at most 64 bytes (UTF-8 here): cut longer ones, ending
- * in "...", on a character boundary.
+ * Why `text` cannot be a DICOM LO value (segment label, description, name), or null when it can: at
+ * most 64 bytes (UTF-8 here; validators count bytes), no backslash, no control character.
+ */
+export function longStringProblem(text: string): string | null {
+  if (NOT_IN_LO.test(text)) return 'it holds a backslash or a control character (newline, tab ...)';
+  if (utf8Length(text) > LO_MAX_BYTES)
+    return `it is ${utf8Length(text)} bytes long; at most ${LO_MAX_BYTES} fit`;
+  return null;
+}
+
+/**
+ * `text` as a valid DICOM LO value, for names the program (or a viewer's user) chose: backslashes and
+ * control characters become spaces, and a value over 64 bytes is cut on a character boundary, ending
+ * in "...". Names a CLI user types are refused instead (longStringProblem), so they are never changed.
  */
 export function longString(text: string): string {
-  const bytes = (t: string) => new TextEncoder().encode(t).length;
-  if (bytes(text) <= 64) return text;
-  let cut = [...text];
-  while (bytes(`${cut.join('')}...`) > 64) cut = cut.slice(0, -1);
+  const clean = text.replace(new RegExp(NOT_IN_LO.source, 'g'), ' ');
+  if (utf8Length(clean) <= LO_MAX_BYTES) return clean;
+  let cut = [...clean];
+  while (utf8Length(`${cut.join('')}...`) > LO_MAX_BYTES) cut = cut.slice(0, -1);
   return `${cut.join('')}...`;
 }

@@ -5,18 +5,21 @@
  * contents; Node folder reading is in series-node.ts.
  */
 import { DicomError } from '../errors.ts';
-import { type DicomDataset, number, numbers, parseDicom, raw, sequence, text } from './dataset.ts';
-import {
-  checkOneStack,
-  checkStackSpacing,
-  dot,
-  type Orientation,
-  sliceNormal,
-  type Vec3,
-} from './geometry.ts';
+import { type DicomDataset, number, parseDicom, sequence, text } from './dataset.ts';
+import type { Orientation, Vec3 } from './geometry.ts';
 import { nativeFrameBytes } from './pixel-data.ts';
+import {
+  type AssembledSeries,
+  assembleSeries,
+  type ImageHeader,
+  type PatientInfo,
+  type SeriesGeometry,
+  type StudyInfo,
+} from './series-assembly.ts';
 import { modalityValuesFromStored, type SliceImage } from './slice-image.ts';
 import { ENHANCED_IMAGE_SOP_CLASS_UIDS, IMAGE_SOP_CLASS_UIDS, SEG_SOP_CLASS_UIDS } from './sop-classes.ts';
+
+export type { PatientInfo, SeriesGeometry, StudyInfo };
 
 /** One file's contents, named for error messages. */
 export interface DicomFileBytes {
@@ -34,35 +37,6 @@ export interface SeriesSlice extends SliceImage {
   source: string;
   /** Position along the slice normal (mm), ascending through the series. */
   positionAlongNormal: number;
-}
-
-export interface PatientInfo {
-  patientName: string;
-  patientID: string;
-  patientBirthDate: string;
-  patientSex: string;
-}
-
-export interface StudyInfo {
-  studyInstanceUID: string;
-  studyDate: string;
-  studyTime: string;
-  studyID: string;
-  accessionNumber: string;
-  referringPhysicianName: string;
-  studyDescription: string;
-}
-
-export interface SeriesGeometry {
-  rows: number;
-  columns: number;
-  /** [row spacing, column spacing] mm. */
-  pixelSpacing: [number, number];
-  orientation: Orientation;
-  normal: Vec3;
-  /** Median step between slices along the normal (mm); undefined for a single slice. */
-  spacingBetweenSlices?: number;
-  sliceThickness?: number;
 }
 
 export interface Series {
@@ -84,32 +58,6 @@ export interface Series {
   /** Gaps, uneven spacing, skipped files: usable, but the user should know. */
   warnings: string[];
 }
-
-/** Attributes copied verbatim into derived objects when present (see Series.inherited). */
-export const INHERITED_KEYWORDS = [
-  'PatientAge',
-  'PatientSize',
-  'PatientWeight',
-  'PatientIdentityRemoved',
-  'DeidentificationMethod',
-  'BodyPartExamined',
-  'PatientPosition',
-  'Manufacturer',
-  'ManufacturerModelName',
-  'KVP',
-  'ConvolutionKernel',
-  'ScanningSequence',
-  'SequenceVariant',
-  'ScanOptions',
-  'MRAcquisitionType',
-  'RepetitionTime',
-  'EchoTime',
-  'EchoTrainLength',
-  'InversionTime',
-  'MagneticFieldStrength',
-  'ImagedNucleus',
-  'FlipAngle',
-] as const;
 
 /** Reads browser File objects (or any Blob with a name) as one series. */
 export async function readSeriesFromFiles(
@@ -156,80 +104,24 @@ export function readSeries(files: DicomFileBytes[]): Series {
       'Pass the files of a CT or MR series.',
     );
   }
-  checkOneSeries(images);
-  const first = images[0].ds;
-  const slices = images.flatMap(({ name, ds, transferSyntaxUID }) => readSlices(ds, transferSyntaxUID, name));
-  const geometry = checkGeometry(slices);
-  slices.sort((a, b) => a.positionAlongNormal - b.positionAlongNormal);
-  const spacing = checkStackSpacing(
-    slices.map((s) => s.positionAlongNormal),
-    slices.map(sliceName),
+  // Headers first, every series rule in one place; pixels are decoded only for a series that holds.
+  const headers = images.flatMap(({ name, ds, transferSyntaxUID }) =>
+    frameHeaders(ds, transferSyntaxUID, name),
   );
-  geometry.spacingBetweenSlices = spacing.spacing;
-  geometry.sliceThickness = number(frameAttributes(first, 0), 'SliceThickness');
-  warnings.push(...spacing.warnings);
-  const inherited: DicomDataset = {};
-  for (const keyword of INHERITED_KEYWORDS) {
-    if (first[keyword] !== undefined && first[keyword] !== null) inherited[keyword] = raw(first, keyword);
-  }
+  const assembled = assembleSeries(headers);
+  const { images: placed, warnings: seriesWarnings, ...identity } = assembled;
   return {
-    modality: text(first, 'Modality'),
-    seriesInstanceUID: text(first, 'SeriesInstanceUID'),
-    seriesNumber: number(first, 'SeriesNumber'),
-    seriesDescription: text(first, 'SeriesDescription'),
-    frameOfReferenceUID: text(first, 'FrameOfReferenceUID'),
-    patient: patientOf(first),
-    study: studyOf(first),
-    geometry,
-    slices,
-    inherited,
-    warnings,
+    ...identity,
+    slices: placed.map(decodeSlice),
+    warnings: [...warnings, ...seriesWarnings],
   };
 }
 
-/** The Patient module attributes a derived object (SEG, degraded copy) repeats. */
-export function patientOf(ds: DicomDataset): Series['patient'] {
-  return {
-    patientName: text(ds, 'PatientName'),
-    patientID: text(ds, 'PatientID'),
-    patientBirthDate: text(ds, 'PatientBirthDate'),
-    patientSex: text(ds, 'PatientSex'),
-  };
-}
-
-/** The General Study module attributes a derived object repeats. */
-export function studyOf(ds: DicomDataset): Series['study'] {
-  return {
-    studyInstanceUID: text(ds, 'StudyInstanceUID'),
-    studyDate: text(ds, 'StudyDate'),
-    studyTime: text(ds, 'StudyTime'),
-    studyID: text(ds, 'StudyID'),
-    accessionNumber: text(ds, 'AccessionNumber'),
-    referringPhysicianName: text(ds, 'ReferringPhysicianName'),
-    studyDescription: text(ds, 'StudyDescription'),
-  };
-}
-
-function checkOneSeries(images: Array<{ name: string; ds: DicomDataset }>): void {
-  const byUid = (keyword: string) => new Set(images.map((i) => text(i.ds, keyword)));
-  const series = byUid('SeriesInstanceUID');
-  if (series.size > 1) {
-    throw new DicomError(
-      'multiple-series',
-      `The files belong to ${series.size} series (${[...series].join(', ')}).`,
-      'Put each series in its own folder, or pass the files of one series only.',
-    );
-  }
-  for (const keyword of ['FrameOfReferenceUID', 'StudyInstanceUID', 'Modality']) {
-    const values = byUid(keyword);
-    if (values.size > 1) {
-      throw new DicomError(
-        'inconsistent-series',
-        `The files of one series disagree on ${keyword} (${[...values].join(', ')}).`,
-        'The series is damaged or mixes acquisitions; export it again from the archive.',
-      );
-    }
-  }
+/** A frame of a file, as the series assembly sees it, with what decoding its pixels needs. */
+interface FileFrame extends ImageHeader {
+  ds: DicomDataset;
+  transferSyntaxUID: string;
+  source: string;
 }
 
 /**
@@ -254,8 +146,8 @@ function frameAttributes(ds: DicomDataset, f: number): DicomDataset {
   return merged;
 }
 
-/** Every frame of one image object as a slice: one for classic images, NumberOfFrames for enhanced ones. */
-function readSlices(ds: DicomDataset, transferSyntaxUID: string, source: string): SeriesSlice[] {
+/** Every frame of one image object: one for classic images, NumberOfFrames for enhanced ones. */
+function frameHeaders(ds: DicomDataset, transferSyntaxUID: string, source: string): FileFrame[] {
   const sopClassUID = text(ds, 'SOPClassUID');
   const frames = number(ds, 'NumberOfFrames') ?? 1;
   const enhanced = ENHANCED_IMAGE_SOP_CLASS_UIDS.has(sopClassUID);
@@ -266,41 +158,20 @@ function readSlices(ds: DicomDataset, transferSyntaxUID: string, source: string)
       'Only single-frame CT/MR images and enhanced multi-frame CT/MR (with functional groups) can be read.',
     );
   }
-  return Array.from({ length: frames }, (_, f) =>
-    readFrame(
-      ds,
-      frameAttributes(ds, f),
-      f,
-      transferSyntaxUID,
-      frames > 1 ? `${source} frame ${f + 1}` : source,
-      source,
-    ),
-  );
+  return Array.from({ length: frames }, (_, frame) => ({
+    name: frames > 1 || enhanced ? `${source} frame ${frame + 1}` : source,
+    attributes: frameAttributes(ds, frame),
+    frame,
+    ds,
+    transferSyntaxUID,
+    source,
+  }));
 }
 
-function readFrame(
-  ds: DicomDataset,
-  fa: DicomDataset,
-  frame: number,
-  transferSyntaxUID: string,
-  label: string,
-  source: string,
-): SeriesSlice {
-  const position = numbers(fa, 'ImagePositionPatient');
-  const orientation = numbers(fa, 'ImageOrientationPatient');
-  const spacing = numbers(fa, 'PixelSpacing');
-  const rows = number(ds, 'Rows');
-  const columns = number(ds, 'Columns');
-  if (position?.length !== 3 || orientation?.length !== 6 || spacing?.length !== 2 || !rows || !columns) {
-    throw new DicomError(
-      'missing-geometry',
-      `${label} lacks ImagePositionPatient, ImageOrientationPatient, PixelSpacing, Rows or Columns.`,
-      'Only cross-sectional images with full patient geometry (CT, MR) can be segmented and saved as SEG.',
-    );
-  }
-  const imageOrientationPatient = orientation as Orientation;
-  const imagePositionPatient = position as Vec3;
-  const data = nativeFrameBytes(ds, transferSyntaxUID, frame, label);
+/** The pixels of a placed frame, as modality values, with what references and copies need. */
+function decodeSlice(image: AssembledSeries<FileFrame>['images'][number]): SeriesSlice {
+  const { header, rows, columns } = image;
+  const { ds, attributes: fa, frame, transferSyntaxUID, name, source } = header;
   const values = modalityValuesFromStored({
     rows,
     columns,
@@ -311,7 +182,7 @@ function readFrame(
     pixelRepresentation: number(ds, 'PixelRepresentation') ?? 0,
     rescaleSlope: number(fa, 'RescaleSlope'),
     rescaleIntercept: number(fa, 'RescaleIntercept'),
-    data,
+    data: nativeFrameBytes(ds, transferSyntaxUID, frame, name),
   });
   const center = number(fa, 'WindowCenter');
   const width = number(fa, 'WindowWidth');
@@ -321,42 +192,15 @@ function readFrame(
     values,
     modality: text(ds, 'Modality'),
     photometric: text(ds, 'PhotometricInterpretation') === 'MONOCHROME1' ? 'MONOCHROME1' : 'MONOCHROME2',
-    sopInstanceUID: text(ds, 'SOPInstanceUID'),
+    sopInstanceUID: image.sopInstanceUID,
     frame,
-    pixelSpacing: [spacing[0], spacing[1]],
-    imagePositionPatient,
-    imageOrientationPatient,
+    pixelSpacing: image.pixelSpacing,
+    imagePositionPatient: image.imagePositionPatient,
+    imageOrientationPatient: image.imageOrientationPatient,
     voi: center !== undefined && width !== undefined && width > 0 ? { center, width } : undefined,
-    sopClassUID: text(ds, 'SOPClassUID'),
+    sopClassUID: image.sopClassUID,
     instanceNumber: number(ds, 'InstanceNumber'),
     source,
-    positionAlongNormal: dot(imagePositionPatient, sliceNormal(imageOrientationPatient)),
-  };
-}
-
-/** How errors name a slice: its file, and the frame within it for multi-frame images. */
-function sliceName(s: SeriesSlice): string {
-  return s.frame > 0 || ENHANCED_IMAGE_SOP_CLASS_UIDS.has(s.sopClassUID)
-    ? `${s.source} frame ${s.frame + 1}`
-    : s.source;
-}
-
-function checkGeometry(slices: SeriesSlice[]): SeriesGeometry {
-  checkOneStack(
-    slices.map((s) => ({
-      name: sliceName(s),
-      rows: s.rows,
-      columns: s.columns,
-      pixelSpacing: s.pixelSpacing,
-      orientation: s.imageOrientationPatient,
-    })),
-  );
-  const first = slices[0];
-  return {
-    rows: first.rows,
-    columns: first.columns,
-    pixelSpacing: first.pixelSpacing,
-    orientation: first.imageOrientationPatient,
-    normal: sliceNormal(first.imageOrientationPatient),
+    positionAlongNormal: image.positionAlongNormal,
   };
 }

@@ -1,11 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,6 +125,24 @@ describe('robustmedsam segment with bad input', () => {
     ['a reversed window', ['--window', '240,-160'], 3, /--window must be low,high/],
     ['a model folder that is not one', ['--model', work], 4, /model\.json does not exist/],
     ['an --out that is a folder', ['--out', work], 3, /--out .* is a folder; it must name the file to write/],
+    [
+      'a 200-character label',
+      ['--label', 'x'.repeat(200)],
+      3,
+      /cannot be a segment label: it is 200 bytes long; at most 64 fit/,
+    ],
+    [
+      'a label with a backslash',
+      ['--label', 'left\\right'],
+      3,
+      /cannot be a segment label: it holds a backslash/,
+    ],
+    [
+      'a label with a newline',
+      ['--label', 'liver\nspleen'],
+      3,
+      /cannot be a segment label: it holds a backslash or a control character/,
+    ],
   ];
   for (const [what, override, code, message] of cases) {
     it(`refuses ${what} with a clear message, exit code ${code} and no output file`, async () => {
@@ -164,6 +185,57 @@ describe('robustmedsam segment with bad input', () => {
     expect(run.stderr).toMatch(/Cannot write .*mask\.npy \(--mask-out\)/);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(work).filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
+
+  it('never replaces what is not a regular file: a device node, a symbolic link (and its target)', async () => {
+    const target = join(work, 'link-target.seg.dcm');
+    writeFileSync(target, 'keep me');
+    const link = join(work, 'link.seg.dcm');
+    symlinkSync(target, link);
+    const base = ['segment', '--series', CT, '--slice', '20', '--box', LIVER_BOX];
+    for (const [flag, path, what] of [
+      [
+        '--out',
+        '/dev/null',
+        /--out \/dev\/null is a device or special file; outputs only create or replace regular files/,
+      ],
+      ['--out', link, /--out .*link\.seg\.dcm is a symbolic link.*Pass the path the link points to/],
+      ['--mask-out', '/dev/null', /--mask-out \/dev\/null is a device or special file/],
+    ] as const) {
+      const out = flag === '--out' ? path : join(work, 'beside-device.seg.dcm');
+      const run = await runCli([
+        ...base,
+        '--out',
+        out,
+        ...(flag === '--mask-out' ? ['--mask-out', path] : []),
+      ]);
+      expect(run.code, path).toBe(3);
+      expect(run.stderr).toMatch(what);
+    }
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe('keep me');
+    expect(existsSync(join(work, 'beside-device.seg.dcm'))).toBe(false);
+  });
+
+  it('refuses --out and --mask-out naming one file (exit 3), writing nothing', async () => {
+    const both = join(work, 'both.out');
+    const run = await runCli([
+      'segment',
+      '--series',
+      CT,
+      '--slice',
+      '20',
+      '--box',
+      LIVER_BOX,
+      '--out',
+      both,
+      '--mask-out',
+      both,
+    ]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/--out and --mask-out both name .*both\.out/);
+    expect(existsSync(both)).toBe(false);
   });
 
   it('refuses a folder that holds no DICOM files, leaving nothing behind', async () => {

@@ -154,6 +154,19 @@ describe('segSeriesFromMetadata', () => {
     expect(dicomError(() => segSeriesFromMetadata(duplicate)).code).toBe('duplicate-slice-position');
     expect(() => segSeriesFromMetadata(duplicate)).toThrow(DicomError);
   });
+
+  it('refuses one SOP Instance UID at two positions, by the same rule as files (one series assembly)', async () => {
+    const files = asFiles(smallCtSpec());
+    const { dataset } = parseDicom(files[3].bytes, 'x');
+    dataset.SOPInstanceUID = parseDicom(files[0].bytes, 'y').dataset.SOPInstanceUID;
+    const imageIds = await register([
+      ...files.slice(0, 3),
+      { name: 'copy.dcm', bytes: encodeDicom(dataset) },
+    ]);
+    const error = dicomError(() => segSeriesFromMetadata(imageIds));
+    expect(error.code).toBe('duplicate-sop-instance');
+    expect(error.message).toContain(imageIds[3]);
+  });
 });
 
 describe('frameFromImageId', () => {

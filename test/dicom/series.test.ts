@@ -90,11 +90,36 @@ describe('readSeries on synthetic series', () => {
     );
   });
 
-  it('refuses files from two series', () => {
+  it('refuses files from two series, naming the file that differs', () => {
     const other = asFiles(smallCtSpec({ seriesInstanceUID: '2.25.99' }), 'other');
-    expect(dicomError(() => readSeries([...asFiles(smallCtSpec()).slice(0, 2), other[3]])).code).toBe(
-      'multiple-series',
+    const error = dicomError(() => readSeries([...asFiles(smallCtSpec()).slice(0, 2), other[3]]));
+    expect(error.code).toBe('multiple-series');
+    expect(error.message).toContain('other3.dcm has SeriesInstanceUID 2.25.99');
+    // A file without any SeriesInstanceUID is named too (it used to read "2 series (X, )").
+    const [first] = asFiles(smallCtSpec());
+    const { dataset } = parseDicom(first.bytes, 'x');
+    delete dataset.SeriesInstanceUID;
+    dataset.SOPInstanceUID = '2.25.123';
+    const unnamed = dicomError(() =>
+      readSeries([
+        ...asFiles(smallCtSpec()).slice(1),
+        { name: 'no-series.dcm', bytes: encodeDicom(dataset) },
+      ]),
     );
+    expect(unnamed.message).toMatch(
+      /no-series\.dcm (has SeriesInstanceUID \(none\)|has no SeriesInstanceUID)/,
+    );
+  });
+
+  it('refuses two images with one SOP Instance UID at different positions, naming both', () => {
+    const files = asFiles(smallCtSpec());
+    const { dataset } = parseDicom(files[3].bytes, 'x');
+    dataset.SOPInstanceUID = parseDicom(files[0].bytes, 'y').dataset.SOPInstanceUID;
+    const error = dicomError(() =>
+      readSeries([...files.slice(0, 3), { name: 'copy.dcm', bytes: encodeDicom(dataset) }]),
+    );
+    expect(error.code).toBe('duplicate-sop-instance');
+    expect(error.message).toMatch(/copy\.dcm and slice0\.dcm are both SOP Instance UID/);
   });
 
   it('gives typed errors for non-DICOM bytes and truncated files', () => {

@@ -273,6 +273,13 @@ describe.skipIf(missing)('the extension in the real OHIF Viewer 3.13', () => {
         const loadedLiver = await labelmapBySop(page, 2 + liver);
         expect(dice(asVolume(loadedLiver), truth.masks[liver])).toBe(1);
 
+        // 8. Another tool from OHIF's toolbar takes the left button back; ours goes passive.
+        await page.click('[data-cy="WindowLevel-btn"]');
+        await expect.poll(async () => (await viewportState(page)).primaryTool).toBe('WindowLevel');
+        await expect
+          .poll(() => page.getAttribute('[data-cy="RobustMedSamBoxPrompt"]', 'data-active'))
+          .toBe('false');
+
         expect(ours(viewer.consoleErrors)).toEqual([]);
         expect(foreignRequests(viewer.requests, server.url)).toEqual([]);
       } finally {

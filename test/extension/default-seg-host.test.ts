@@ -7,10 +7,18 @@
 import { describe, expect, it } from 'vitest';
 import { describeSegment } from '../../extension/src/default-seg-host.ts';
 import { ORGANS, TISSUE } from '../../src/dicom/codes.ts';
+import { longStringProblem } from '../../src/dicom/segment-identity.ts';
 
 const algorithm = { name: 'Classical random walker (not RobustMedSAM)', version: '0.1.0' };
 
 describe('describeSegment', () => {
+  it('makes a label typed in the viewer a valid SegmentLabel: no backslash or line break, at most 64 bytes', () => {
+    const d = describeSegment({ segmentIndex: 4, label: `left\\right\nlesion ${'é'.repeat(60)}` }, algorithm);
+    expect(d.label).toMatch(/^left right lesion é+\.\.\.$/);
+    expect(new TextEncoder().encode(d.label).length).toBeLessThanOrEqual(64);
+    expect(longStringProblem(d.label)).toBeNull();
+  });
+
   it('gives an organ label the organ table codes, and keeps the colour on screen', () => {
     const d = describeSegment({ segmentIndex: 1, label: 'Liver', color: [10, 20, 30] }, algorithm);
     expect(d).toEqual({

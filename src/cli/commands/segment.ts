@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { DEFAULT_EQUIPMENT, Segmentation } from '../../dicom/seg-writer.ts';
-import { longString, segmentIdentity } from '../../dicom/segment-identity.ts';
+import { longString, longStringProblem, segmentIdentity } from '../../dicom/segment-identity.ts';
 import { readSeriesFromDirectory } from '../../dicom/series-node.ts';
 import { InputError } from '../../errors.ts';
 import { parseBox } from '../box-option.ts';
 import { describeEngine, openSegmenter } from '../engine.ts';
 import { encodeNpy } from '../npy.ts';
 import { parseInteger, parseWindow } from '../options.ts';
-import { checkOutputFile, writeOutputs } from '../output-paths.ts';
+import { checkDistinctOutputs, checkOutputFile, writeOutputs } from '../output-paths.ts';
 
 interface SegmentOptions {
   series: string;
@@ -27,9 +27,21 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
   const sliceIndex = parseInteger(options.slice, '--slice');
   const window = options.window === undefined ? undefined : parseWindow(options.window);
   if (!options.label.trim()) throw new InputError('invalid-label', '--label must not be empty.');
+  const labelProblem = longStringProblem(options.label);
+  if (labelProblem) {
+    throw new InputError(
+      'invalid-label',
+      `--label ${JSON.stringify(options.label.length > 80 ? `${options.label.slice(0, 77)}...` : options.label)} cannot be a segment label: ${labelProblem}.`,
+      'A DICOM segment label (LO) holds at most 64 bytes, without backslashes or line breaks.',
+    );
+  }
   const identity = segmentIdentity(options.label);
   checkOutputFile(options.out, '--out');
   if (options.maskOut) checkOutputFile(options.maskOut, '--mask-out');
+  checkDistinctOutputs([
+    { path: options.out, flag: '--out' },
+    { path: options.maskOut, flag: '--mask-out' },
+  ]);
 
   const series = readSeriesFromDirectory(options.series);
   const count = series.slices.length;
