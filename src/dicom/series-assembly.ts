@@ -152,6 +152,15 @@ export function studyOf(ds: DicomDataset): StudyInfo {
   };
 }
 
+/** What every image must carry to be referenced: its own identity, its series, study and frame of reference. */
+const IDENTITY = [
+  'SOPInstanceUID',
+  'SOPClassUID',
+  'SeriesInstanceUID',
+  'StudyInstanceUID',
+  'FrameOfReferenceUID',
+] as const;
+
 const GEOMETRY_HINT =
   'Only cross-sectional images with full patient geometry (CT, MR) can be segmented and saved as SEG.';
 
@@ -160,25 +169,34 @@ function place<H extends ImageHeader>(header: H): PlacedImage<H> {
   const { name, attributes: a } = header;
   const lacking = (what: string, hint: string) =>
     new DicomError('missing-attribute', `${name} has no ${what}.`, hint);
+  for (const keyword of IDENTITY) {
+    if (!text(a, keyword)) {
+      throw lacking(
+        keyword,
+        'A SEG or a derived series must reference the image by it; the file or its metadata is damaged.',
+      );
+    }
+  }
   const sopInstanceUID = text(a, 'SOPInstanceUID');
   const sopClassUID = text(a, 'SOPClassUID');
-  if (!sopInstanceUID || !sopClassUID) {
-    throw lacking(
-      'SOPInstanceUID or SOPClassUID',
-      'An image without its identity cannot be referenced; the file or its metadata is damaged.',
-    );
-  }
-  const position = numbers(a, 'ImagePositionPatient');
-  const orientation = numbers(a, 'ImageOrientationPatient');
-  const spacing = numbers(a, 'PixelSpacing');
+  const geometry = (keyword: string, count: number): number[] => {
+    const values = numbers(a, keyword);
+    if (values?.length !== count || !values.every(Number.isFinite)) {
+      throw new DicomError(
+        'missing-geometry',
+        `${name} has no usable ${keyword} (${count} numbers).`,
+        GEOMETRY_HINT,
+      );
+    }
+    return values;
+  };
+  const position = geometry('ImagePositionPatient', 3);
+  const orientation = geometry('ImageOrientationPatient', 6);
+  const spacing = geometry('PixelSpacing', 2);
   const rows = number(a, 'Rows');
   const columns = number(a, 'Columns');
-  if (position?.length !== 3 || orientation?.length !== 6 || spacing?.length !== 2 || !rows || !columns) {
-    throw new DicomError(
-      'missing-geometry',
-      `${name} lacks ImagePositionPatient, ImageOrientationPatient, PixelSpacing, Rows or Columns.`,
-      GEOMETRY_HINT,
-    );
+  if (!rows || !columns) {
+    throw new DicomError('missing-geometry', `${name} has no Rows or Columns.`, GEOMETRY_HINT);
   }
   const imagePositionPatient = position as Vec3;
   const imageOrientationPatient = orientation as Orientation;
@@ -201,13 +219,6 @@ function checkOneSeries(images: PlacedImage<ImageHeader>[]): void {
   const first = images[0].header;
   for (const keyword of ['SeriesInstanceUID', 'StudyInstanceUID', 'FrameOfReferenceUID', 'Modality']) {
     const expected = text(first.attributes, keyword);
-    if (!expected && (keyword === 'SeriesInstanceUID' || keyword === 'StudyInstanceUID')) {
-      throw new DicomError(
-        'missing-attribute',
-        `${first.name} has no ${keyword}.`,
-        'An image without its series and study cannot be referenced; the file or its metadata is damaged.',
-      );
-    }
     for (const { header } of images) {
       const value = text(header.attributes, keyword);
       if (value === expected) continue;

@@ -104,7 +104,8 @@ export function readSeries(files: DicomFileBytes[]): Series {
       'Pass the files of a CT or MR series.',
     );
   }
-  // Headers first, every series rule in one place; pixels are decoded only for a series that holds.
+  // Every frame's pixel bytes are read with its header, so a damaged file is reported as such before
+  // any series rule is applied to what it claims; then every series rule in one place.
   const headers = images.flatMap(({ name, ds, transferSyntaxUID }) =>
     frameHeaders(ds, transferSyntaxUID, name),
   );
@@ -117,11 +118,11 @@ export function readSeries(files: DicomFileBytes[]): Series {
   };
 }
 
-/** A frame of a file, as the series assembly sees it, with what decoding its pixels needs. */
+/** A frame of a file, as the series assembly sees it, with its native pixel bytes. */
 interface FileFrame extends ImageHeader {
   ds: DicomDataset;
-  transferSyntaxUID: string;
   source: string;
+  data: Uint8Array;
 }
 
 /**
@@ -158,20 +159,23 @@ function frameHeaders(ds: DicomDataset, transferSyntaxUID: string, source: strin
       'Only single-frame CT/MR images and enhanced multi-frame CT/MR (with functional groups) can be read.',
     );
   }
-  return Array.from({ length: frames }, (_, frame) => ({
-    name: frames > 1 || enhanced ? `${source} frame ${frame + 1}` : source,
-    attributes: frameAttributes(ds, frame),
-    frame,
-    ds,
-    transferSyntaxUID,
-    source,
-  }));
+  return Array.from({ length: frames }, (_, frame) => {
+    const name = frames > 1 || enhanced ? `${source} frame ${frame + 1}` : source;
+    return {
+      name,
+      attributes: frameAttributes(ds, frame),
+      frame,
+      ds,
+      source,
+      data: nativeFrameBytes(ds, transferSyntaxUID, frame, name),
+    };
+  });
 }
 
-/** The pixels of a placed frame, as modality values, with what references and copies need. */
+/** A placed frame as a slice: its pixels as modality values, with what references and copies need. */
 function decodeSlice(image: AssembledSeries<FileFrame>['images'][number]): SeriesSlice {
   const { header, rows, columns } = image;
-  const { ds, attributes: fa, frame, transferSyntaxUID, name, source } = header;
+  const { ds, attributes: fa, frame, source, data } = header;
   const values = modalityValuesFromStored({
     rows,
     columns,
@@ -182,7 +186,7 @@ function decodeSlice(image: AssembledSeries<FileFrame>['images'][number]): Serie
     pixelRepresentation: number(ds, 'PixelRepresentation') ?? 0,
     rescaleSlope: number(fa, 'RescaleSlope'),
     rescaleIntercept: number(fa, 'RescaleIntercept'),
-    data: nativeFrameBytes(ds, transferSyntaxUID, frame, name),
+    data,
   });
   const center = number(fa, 'WindowCenter');
   const width = number(fa, 'WindowWidth');

@@ -199,7 +199,7 @@ describe('robustmedsam segment with bad input', () => {
         '/dev/null',
         /--out \/dev\/null is a device or special file; outputs only create or replace regular files/,
       ],
-      ['--out', link, /--out .*link\.seg\.dcm is a symbolic link.*Pass the path the link points to/],
+      ['--out', link, /--out .*link\.seg\.dcm is a symbolic link[\s\S]*Pass the path the link points to/],
       ['--mask-out', '/dev/null', /--mask-out \/dev\/null is a device or special file/],
     ] as const) {
       const out = flag === '--out' ? path : join(work, 'beside-device.seg.dcm');

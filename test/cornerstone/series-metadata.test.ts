@@ -115,7 +115,10 @@ describe('segSeriesFromMetadata', () => {
 
   it('names the attribute and the image when an image lacks its position or its frame of reference', async () => {
     const files = asFiles(smallCtSpec());
-    for (const keyword of ['ImagePositionPatient', 'FrameOfReferenceUID']) {
+    for (const [keyword, code] of [
+      ['ImagePositionPatient', 'missing-geometry'],
+      ['FrameOfReferenceUID', 'missing-attribute'],
+    ]) {
       const { dataset } = parseDicom(files[2].bytes, files[2].name);
       delete dataset[keyword];
       const ids = await register([
@@ -123,7 +126,7 @@ describe('segSeriesFromMetadata', () => {
         { name: 'damaged.dcm', bytes: encodeDicom(dataset) },
       ]);
       const error = dicomError(() => segSeriesFromMetadata(ids));
-      expect(error.code).toBe('missing-attribute');
+      expect(error.code).toBe(code);
       expect(error.message).toContain(keyword);
       expect(error.message).toContain(ids[2]);
     }

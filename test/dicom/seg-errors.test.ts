@@ -76,6 +76,21 @@ describe('SEG writer validation', () => {
     expect(dicomError(() => segmentFromOrgan('appendix', { type: 'MANUAL' })).code).toBe('unknown-organ');
   });
 
+  it('refuses a segment label that cannot be a DICOM LO (backslash, line break, over 64 bytes), naming why', () => {
+    const [liver, ...rest] = testSegments();
+    for (const [label, why] of [
+      ['left\\right', /backslash or a control character/],
+      ['liver\nspleen', /backslash or a control character/],
+      ['x'.repeat(65), /65 bytes long; at most 64 fit/],
+    ] as const) {
+      const error = dicomError(
+        () => new Segmentation({ ...options(), segments: [{ ...liver, label }, ...rest] }),
+      );
+      expect(error.message).toMatch(/label cannot be a DICOM SegmentLabel \(LO\)/);
+      expect(error.message).toMatch(why);
+    }
+  });
+
   it('refuses overlapping segments in a label map', () => {
     expect(dicomError(() => new Segmentation({ ...options(), type: 'LABELMAP' })).message).toContain(
       'overlap',
