@@ -1,6 +1,6 @@
 import { masksForSeries, type ParsedSegmentation, parseSegmentation } from '../dicom/seg-reader.ts';
 import type { Series } from '../dicom/series.ts';
-import { readDicomFile, readSeriesFromDirectory } from '../dicom/series-node.ts';
+import { readDicomFile } from '../dicom/series-node.ts';
 import { InputError } from '../errors.ts';
 import type { EvaluationSlice } from './evaluation.ts';
 
@@ -15,12 +15,12 @@ export interface EvaluationInput {
   boxes: number;
 }
 
+/** The truth SEG read onto `series`, and the slices (all with truth, or the wanted ones) to evaluate. */
 export function loadEvaluationInput(
-  seriesDir: string,
+  series: Series,
   truthPath: string,
   wantedSlices?: number[],
 ): EvaluationInput {
-  const series = readSeriesFromDirectory(seriesDir);
   const truth = parseSegmentation(readDicomFile(truthPath).bytes, truthPath);
   const { masks } = masksForSeries(truth, series);
   const count = series.slices.length;

@@ -2,10 +2,10 @@
  * Node-only: reading DICOM files and folders from disk. The browser must not import this file (it
  * uses node:fs); it passes File contents to readSeries / readSeriesFromFiles in series.ts instead.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DicomError, InputError } from '../errors.ts';
-import { type DicomFileBytes, readSeries, type Series } from './series.ts';
+import { type DicomFileBytes, type ReadSeriesOptions, readSeries, type Series } from './series.ts';
 
 /** Reads one file's bytes, with a typed error when it is missing or unreadable. */
 export function readDicomFile(path: string): DicomFileBytes {
@@ -22,10 +22,11 @@ export function readDicomFile(path: string): DicomFileBytes {
 }
 
 /**
- * Reads every file in `dir` (not recursing) as one series. DICOMDIR and hidden files are ignored;
- * every other file must be DICOM.
+ * Reads every file in `dir` (not recursing) as one series. DICOMDIR, hidden files and sub-folders are
+ * ignored; links that lead nowhere (broken, looping) are left out with a warning; every other file
+ * must be a DICOM image of the series, unless `skipUnreadable` (then each one left out is reported).
  */
-export function readSeriesFromDirectory(dir: string): Series {
+export function readSeriesFromDirectory(dir: string, options: ReadSeriesOptions = {}): Series {
   let names: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new Error('not a directory');
@@ -38,11 +39,31 @@ export function readSeriesFromDirectory(dir: string): Series {
       { cause: error },
     );
   }
-  const files = names
-    .filter((n) => !n.startsWith('.') && basename(n).toUpperCase() !== 'DICOMDIR')
-    .map((n) => join(dir, n))
-    // A broken link or a file that vanished is not a slice: leave it out like any non-file entry.
-    .filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile() === true);
+  const warnings: string[] = [];
+  const files: DicomFileBytes[] = [];
+  for (const name of names) {
+    if (name.startsWith('.') || basename(name).toUpperCase() === 'DICOMDIR') continue;
+    const path = join(dir, name);
+    let isFile: boolean;
+    try {
+      isFile = statSync(path).isFile();
+    } catch (error) {
+      // stat follows links: a broken link (ENOENT), a link loop (ELOOP), or a file gone meanwhile.
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      const link = lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink();
+      warnings.push(
+        `skipped ${path}: ${link ? 'a link that leads to no file' : 'it vanished while reading'} (${code})`,
+      );
+      continue;
+    }
+    if (!isFile) continue;
+    try {
+      files.push(readDicomFile(path));
+    } catch (error) {
+      if (!options.skipUnreadable) throw error;
+      warnings.push(`skipped ${path}: ${(error as Error).message}`);
+    }
+  }
   if (files.length === 0) {
     throw new DicomError(
       'empty-series',
@@ -50,5 +71,6 @@ export function readSeriesFromDirectory(dir: string): Series {
       'Pass the folder of one DICOM series.',
     );
   }
-  return readSeries(files.map(readDicomFile));
+  const series = readSeries(files, options);
+  return { ...series, warnings: [...warnings, ...series.warnings] };
 }

@@ -69,53 +69,79 @@ export async function readSeriesFromFiles(
   return readSeries(contents);
 }
 
+export interface ReadSeriesOptions {
+  /**
+   * Leave out files that cannot be read as DICOM images (damaged, cut short, undecodable pixels),
+   * each with a warning. Without it such a file is an error: a series that silently lost a slice
+   * renumbers every slice after it.
+   */
+  skipUnreadable?: boolean;
+}
+
 /**
  * Reads the files of one series; an enhanced multi-frame file gives one slice per frame. SEGs and
- * other non-image objects among them are skipped with a warning (they often sit beside their
- * series); anything else that is not an image of the same series is an error.
+ * other objects of a known non-image kind are skipped with a warning (they often sit beside their
+ * series); a file that cannot be read is an error (or skipped with a warning: `skipUnreadable`); any
+ * image that is not of the same series is an error.
  */
-export function readSeries(files: DicomFileBytes[]): Series {
+export function readSeries(files: DicomFileBytes[], options: ReadSeriesOptions = {}): Series {
   if (files.length === 0) throw new DicomError('empty-series', 'No DICOM files were given.');
   const warnings: string[] = [];
-  const images: Array<{ name: string; ds: DicomDataset; transferSyntaxUID: string }> = [];
+  const frames: FileFrame[] = [];
   for (const file of files) {
-    const { dataset, transferSyntaxUID } = parseDicom(file.bytes, file.name);
-    const sopClassUID = text(dataset, 'SOPClassUID');
-    if (SEG_SOP_CLASS_UIDS.has(sopClassUID)) {
-      warnings.push(`skipped ${file.name}: a segmentation object, not an image`);
-      continue;
+    try {
+      frames.push(...readFileFrames(file, warnings));
+    } catch (error) {
+      if (!options.skipUnreadable || !(error instanceof DicomError)) throw error;
+      warnings.push(`skipped ${file.name}: ${error.message}`);
     }
-    // Reports, key-object selections and presentation states often sit in exported folders. A CT or
-    // MR image cut short is not skipped: it is reported as damaged below.
-    if (
-      dataset.PixelData === undefined &&
-      dataset.Rows === undefined &&
-      !IMAGE_SOP_CLASS_UIDS.has(sopClassUID)
-    ) {
-      warnings.push(`skipped ${file.name}: not an image (SOP class ${sopClassUID || 'unknown'})`);
-      continue;
-    }
-    images.push({ name: file.name, ds: dataset, transferSyntaxUID });
   }
-  if (images.length === 0) {
+  if (frames.length === 0) {
     throw new DicomError(
       'empty-series',
       `The files hold no images (${warnings.join('; ')}).`,
       'Pass the files of a CT or MR series.',
     );
   }
-  // Every frame's pixel bytes are read with its header, so a damaged file is reported as such before
+  // Every frame's pixel bytes were read with its header, so a damaged file is reported as such before
   // any series rule is applied to what it claims; then every series rule in one place.
-  const headers = images.flatMap(({ name, ds, transferSyntaxUID }) =>
-    frameHeaders(ds, transferSyntaxUID, name),
-  );
-  const assembled = assembleSeries(headers);
-  const { images: placed, warnings: seriesWarnings, ...identity } = assembled;
+  const { images: placed, warnings: seriesWarnings, ...identity } = assembleSeries(frames);
   return {
     ...identity,
     slices: placed.map(decodeSlice),
     warnings: [...warnings, ...seriesWarnings],
   };
+}
+
+/**
+ * The image frames of one file, or none (with a warning) for an object of a known non-image kind; a
+ * DicomError when the file cannot be read as an image.
+ */
+function readFileFrames(file: DicomFileBytes, warnings: string[]): FileFrame[] {
+  const { dataset, transferSyntaxUID } = parseDicom(file.bytes, file.name);
+  const sopClassUID = text(dataset, 'SOPClassUID');
+  if (SEG_SOP_CLASS_UIDS.has(sopClassUID)) {
+    warnings.push(`skipped ${file.name}: a segmentation object, not an image`);
+    return [];
+  }
+  if (!sopClassUID) {
+    throw new DicomError(
+      'truncated-dicom',
+      `${file.name} has no SOP Class UID: it is cut short or damaged.`,
+      'Copy the file again from its source, or leave it out.',
+    );
+  }
+  // Reports, key-object selections and presentation states often sit in exported folders. A CT or
+  // MR image cut short is not skipped: it is reported as damaged below.
+  if (
+    dataset.PixelData === undefined &&
+    dataset.Rows === undefined &&
+    !IMAGE_SOP_CLASS_UIDS.has(sopClassUID)
+  ) {
+    warnings.push(`skipped ${file.name}: not an image (SOP class ${sopClassUID})`);
+    return [];
+  }
+  return frameHeaders(dataset, transferSyntaxUID, file.name);
 }
 
 /** A frame of a file, as the series assembly sees it, with its native pixel bytes. */

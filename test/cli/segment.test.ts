@@ -259,3 +259,57 @@ describe('robustmedsam segment with bad input', () => {
     expect(readdirSync(work).filter((f) => f.startsWith('not-dicom.seg'))).toEqual([]);
   });
 });
+
+describe('robustmedsam segment on a damaged series folder', () => {
+  /** Slices 18-22 of the bundled CT in a folder of their own. */
+  const fiveSlices = (name: string): string => {
+    const folder = join(work, name);
+    mkdirSync(folder);
+    for (const k of [19, 20, 21, 22, 23]) {
+      const file = `CT00${k}.dcm`;
+      writeFileSync(join(folder, file), readFileSync(join(CT, file)));
+    }
+    return folder;
+  };
+  const segmentArgs = (series: string, out: string) => [
+    'segment',
+    '--series',
+    series,
+    '--slice',
+    '2',
+    '--box',
+    LIVER_BOX,
+    '--out',
+    out,
+  ];
+
+  it('refuses a slice cut short in its header, naming it, unless --skip-unreadable (then says so)', async () => {
+    const folder = fiveSlices('cut-header');
+    const cut = join(folder, 'CT0021.dcm');
+    writeFileSync(cut, readFileSync(cut).subarray(0, 400));
+    const out = join(work, 'cut-header.seg.dcm');
+    const refused = await runCli(segmentArgs(folder, out));
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toContain('CT0021.dcm');
+    expect(existsSync(out)).toBe(false);
+
+    const skipped = await runCli([...segmentArgs(folder, out), '--skip-unreadable']);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toMatch(/warning: skipped .*CT0021\.dcm/);
+    // The gap the missing slice leaves is reported too.
+    expect(skipped.stderr).toMatch(/warning: gap of 5\.000 mm/);
+  });
+
+  it('leaves out a link loop and a broken link in the folder, with a warning each', async () => {
+    const folder = fiveSlices('links');
+    symlinkSync(join(folder, 'loop-a'), join(folder, 'loop-b'));
+    symlinkSync(join(folder, 'loop-b'), join(folder, 'loop-a'));
+    symlinkSync(join(folder, 'nowhere.dcm'), join(folder, 'broken.dcm'));
+    const out = join(work, 'links.seg.dcm');
+    const run = await runCli(segmentArgs(folder, out));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/warning: skipped .*loop-a: a link that leads to no file \(ELOOP\)/);
+    expect(run.stderr).toMatch(/warning: skipped .*broken\.dcm: a link that leads to no file \(ENOENT\)/);
+    expect(existsSync(out)).toBe(true);
+  });
+});

@@ -372,6 +372,16 @@ describe('robustmedsam robustness', () => {
     const moved = await cli(args.map((a) => (a === study.seriesDir ? regenerated.seriesDir : a)));
     expect(moved.status).toBe(3);
     expect(moved.stderr).toMatch(/different seriesPixels\)/);
+    // A damaged run description: the folder is said to be damaged, with how to start afresh (exit 3).
+    for (const damage of ['{"seed": 3, "engi', '[]']) {
+      writeFileSync(join(out, 'run.json'), damage);
+      const damaged = await cli(args);
+      expect(damaged.status).toBe(3);
+      expect(damaged.stderr).toMatch(
+        /run description .*run\.json is damaged \((not JSON|not a run description)\)/,
+      );
+      expect(damaged.stderr).toMatch(/Start afresh with a new --out folder/);
+    }
   });
 
   it('runs real ONNX models beside the default engine and refuses bad requests', async () => {

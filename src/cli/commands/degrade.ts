@@ -2,7 +2,6 @@ import { existsSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { deriveSeries, writeImageSeries } from '../../dicom/image-series-writer.ts';
-import { readSeriesFromDirectory } from '../../dicom/series-node.ts';
 import {
   checkSeed,
   checkSeverity,
@@ -14,8 +13,10 @@ import { degradeSlice } from '../../robustness/degrade-slice.ts';
 import { makeFolder, writeFileAtomic } from '../files.ts';
 import { parseInteger, parseWindow } from '../options.ts';
 import { checkOutputFolder, outputUnwritable } from '../output-paths.ts';
+import { readSeriesForCommand, withSkipUnreadable } from '../series-input.ts';
 
 interface DegradeOptions {
+  skipUnreadable?: boolean;
   series: string;
   corruption: string;
   severity: string;
@@ -31,8 +32,7 @@ export async function runDegrade(options: DegradeOptions): Promise<void> {
   const window = options.window === undefined ? undefined : parseWindow(options.window);
   checkOutputFolder(options.out, '--out', { mustBeEmpty: true });
 
-  const series = readSeriesFromDirectory(options.series);
-  for (const warning of series.warnings) process.stderr.write(`robustmedsam: warning: ${warning}\n`);
+  const series = readSeriesForCommand(options.series, options);
   const context =
     definition.domain === 'modality'
       ? { reference: referenceIntensity(series.slices.map((s) => s.values)) }
@@ -115,7 +115,7 @@ export function corruptionHelp(): string {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('degrade')
     .description(
       'Write a degraded copy of a CT/MR series as a new DICOM series (same study, geometry and frame of reference).',
@@ -132,6 +132,6 @@ export function register(program: Command): void {
       '8-bit window in modality units for the paper corruptions (default: CT -160,240; MR percentiles)',
     )
     .requiredOption('--out <dir>', 'new or empty folder for the degraded series')
-    .addHelpText('after', `\n${corruptionHelp()}`)
-    .action(runDegrade);
+    .addHelpText('after', `\n${corruptionHelp()}`);
+  withSkipUnreadable(command).action(runDegrade);
 }

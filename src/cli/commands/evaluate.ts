@@ -9,6 +9,7 @@ import { type EvaluationRecord, evaluate, formatTable, summarise } from '../eval
 import { loadEvaluationInput } from '../evaluation-input.ts';
 import { parseInteger, parseList, parseWindow } from '../options.ts';
 import { checkOutputFolder, writeOutputs } from '../output-paths.ts';
+import { readSeriesForCommand, withSkipUnreadable } from '../series-input.ts';
 
 interface EvaluateOptions {
   series: string;
@@ -18,6 +19,7 @@ interface EvaluateOptions {
   margin: string;
   slices?: string;
   window?: string;
+  skipUnreadable?: boolean;
 }
 
 /** "3,5,9-12" -> [3, 5, 9, 10, 11, 12]. */
@@ -70,7 +72,7 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
     structures,
     slices: chosen,
     boxes,
-  } = loadEvaluationInput(options.series, options.truth, wantedSlices);
+  } = loadEvaluationInput(readSeriesForCommand(options.series, options), options.truth, wantedSlices);
   const pixels = series.geometry.rows * series.geometry.columns;
 
   const segmenter = await openSegmenter(options.model);
@@ -157,7 +159,7 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('evaluate')
     .description('Segment every truth structure on every slice from a box around it, and report Dice.')
     .requiredOption('--series <dir>', 'folder holding the DICOM files of one CT or MR series')
@@ -169,6 +171,6 @@ export function register(program: Command): void {
       '--slices <list>',
       'only these slice indices, e.g. 10,12 or 8-14 (default: every slice with truth)',
     )
-    .option('--window <low,high>', 'window to 8 bits in modality units (default: modality default)')
-    .action(runEvaluate);
+    .option('--window <low,high>', 'window to 8 bits in modality units (default: modality default)');
+  withSkipUnreadable(command).action(runEvaluate);
 }

@@ -72,12 +72,42 @@ export interface RunIdentity {
   engines: Record<string, string>;
 }
 
+/** The run description a previous run left, or a typed error saying the folder is damaged. */
+function readRunIdentity(path: string): RunIdentity {
+  const damaged = (why: string, cause?: unknown) =>
+    new InputError(
+      'damaged-results-folder',
+      `The output folder's run description ${path} is damaged (${why}).`,
+      'Start afresh with a new --out folder (or delete this one); its results cannot be checked against this run.',
+      { cause },
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw damaged(
+      error instanceof SyntaxError ? 'not JSON' : ((error as NodeJS.ErrnoException).code ?? String(error)),
+      error,
+    );
+  }
+  const record = parsed as Partial<RunIdentity> | null;
+  if (
+    !record ||
+    typeof record !== 'object' ||
+    typeof record.engines !== 'object' ||
+    record.engines === null
+  ) {
+    throw damaged('not a run description');
+  }
+  return record as RunIdentity;
+}
+
 export function checkRunIdentity(path: string, identity: RunIdentity): void {
   if (!existsSync(path)) {
     writeFileAtomic(path, `${JSON.stringify(identity, null, 2)}\n`);
     return;
   }
-  const before = JSON.parse(readFileSync(path, 'utf8')) as RunIdentity;
+  const before = readRunIdentity(path);
   const changed = (Object.keys(identity) as Array<keyof RunIdentity>).filter(
     (k) => k !== 'engines' && JSON.stringify(before[k]) !== JSON.stringify(identity[k]),
   );

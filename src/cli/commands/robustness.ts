@@ -2,7 +2,7 @@ import { basename, join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { masksForSeries, parseSegmentation } from '../../dicom/seg-reader.ts';
-import { readDicomFile, readSeriesFromDirectory } from '../../dicom/series-node.ts';
+import { readDicomFile } from '../../dicom/series-node.ts';
 import { InputError } from '../../errors.ts';
 import { ModelSegmenter } from '../../model/model-segmenter.ts';
 import type { Segmenter } from '../../model/segmenter.ts';
@@ -38,10 +38,12 @@ import { openSegmenter } from '../engine.ts';
 import { makeFolder, writeFileAtomic } from '../files.ts';
 import { parseInteger, parseList, parseSeverities, parseWindow } from '../options.ts';
 import { checkOutputFolder, outputUnwritable } from '../output-paths.ts';
+import { readSeriesForCommand, withSkipUnreadable } from '../series-input.ts';
 import { corruptionHelp } from './degrade.ts';
 import { checkRunIdentity, ResultsFile } from './robustness-store.ts';
 
 interface RobustnessOptions {
+  skipUnreadable?: boolean;
   series: string;
   truth: string;
   model: string[];
@@ -115,8 +117,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
   }
   checkOutputFolder(options.out, '--out');
 
-  const series = readSeriesFromDirectory(options.series);
-  for (const warning of series.warnings) process.stderr.write(`robustmedsam: warning: ${warning}\n`);
+  const series = readSeriesForCommand(options.series, options);
   const corruptions = chooseCorruptions(options.corruptions, series.modality);
   const seg = parseSegmentation(readDicomFile(options.truth).bytes, options.truth);
   const { masks } = masksForSeries(seg, series);
@@ -283,7 +284,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('robustness')
     .description(
       'Measure how Dice falls under the RobustMedSAM degradations: boxes from the truth, every engine on clean and degraded slices.',
@@ -312,6 +313,6 @@ export function register(program: Command): void {
       [],
     )
     .requiredOption('--out <dir>', 'folder for results (rerun with the same folder to resume)')
-    .addHelpText('after', `\n${corruptionHelp()}`)
-    .action(runRobustness);
+    .addHelpText('after', `\n${corruptionHelp()}`);
+  withSkipUnreadable(command).action(runRobustness);
 }

@@ -6,7 +6,8 @@ import {
   summarizeSegments,
 } from '../../dicom/seg-reader.ts';
 import type { Series } from '../../dicom/series.ts';
-import { readDicomFile, readSeriesFromDirectory } from '../../dicom/series-node.ts';
+import { readDicomFile } from '../../dicom/series-node.ts';
+import { readSeriesForCommand, withSkipUnreadable } from '../series-input.ts';
 
 /** Per segment: how many voxels, and on which slices of the source (UIDs; indices with --series). */
 interface SegmentReport {
@@ -69,10 +70,13 @@ function segmentReports(seg: ParsedSegmentation, series: Series | undefined): Se
   });
 }
 
-export async function runSegInfo(file: string, options: { series?: string }): Promise<string> {
+export async function runSegInfo(
+  file: string,
+  options: { series?: string; skipUnreadable?: boolean },
+): Promise<string> {
   const { name, bytes } = readDicomFile(file);
   const seg = parseSegmentation(bytes, name);
-  const series = options.series ? readSeriesFromDirectory(options.series) : undefined;
+  const series = options.series ? readSeriesForCommand(options.series, options) : undefined;
   const report = {
     file,
     sopClassUID: seg.sopClassUID,
@@ -104,7 +108,7 @@ export async function runSegInfo(file: string, options: { series?: string }): Pr
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('seg-info')
     .description(
       'Print a DICOM SEG as JSON: SOP class, segmentation type, segments (label, codes, algorithm), and per ' +
@@ -114,8 +118,10 @@ export function register(program: Command): void {
     .option(
       '--series <dir>',
       'folder of the source series: places frames on its slices and checks they match',
-    )
-    .action(async (file: string, options: { series?: string }) => {
+    );
+  withSkipUnreadable(command).action(
+    async (file: string, options: { series?: string; skipUnreadable?: boolean }) => {
       process.stdout.write(await runSegInfo(file, options));
-    });
+    },
+  );
 }

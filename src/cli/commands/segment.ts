@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { DEFAULT_EQUIPMENT, Segmentation } from '../../dicom/seg-writer.ts';
 import { longString, longStringProblem, segmentIdentity } from '../../dicom/segment-identity.ts';
-import { readSeriesFromDirectory } from '../../dicom/series-node.ts';
 import { InputError } from '../../errors.ts';
 import { parseBox } from '../box-option.ts';
 import { describeEngine, openSegmenter } from '../engine.ts';
 import { encodeNpy } from '../npy.ts';
 import { parseInteger, parseWindow } from '../options.ts';
 import { checkDistinctOutputs, checkOutputFile, writeOutputs } from '../output-paths.ts';
+import { readSeriesForCommand, withSkipUnreadable } from '../series-input.ts';
 
 interface SegmentOptions {
   series: string;
@@ -18,6 +18,7 @@ interface SegmentOptions {
   label: string;
   out: string;
   maskOut?: string;
+  skipUnreadable?: boolean;
 }
 
 /** One box on one slice -> a mask -> a DICOM SEG (and optionally the mask as .npy). */
@@ -43,7 +44,7 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
     { path: options.maskOut, flag: '--mask-out' },
   ]);
 
-  const series = readSeriesFromDirectory(options.series);
+  const series = readSeriesForCommand(options.series, options);
   const count = series.slices.length;
   if (sliceIndex < 0 || sliceIndex >= count) {
     throw new InputError(
@@ -118,7 +119,7 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('segment')
     .description('Segment one structure from a box on one slice and save it as a DICOM SEG.')
     .requiredOption('--series <dir>', 'folder holding the DICOM files of one CT or MR series')
@@ -135,6 +136,6 @@ export function register(program: Command): void {
       'Segment',
     )
     .requiredOption('--out <seg.dcm>', 'where to write the DICOM SEG')
-    .option('--mask-out <mask.npy>', 'also write the mask as a NumPy uint8 array (rows x columns)')
-    .action(runSegment);
+    .option('--mask-out <mask.npy>', 'also write the mask as a NumPy uint8 array (rows x columns)');
+  withSkipUnreadable(command).action(runSegment);
 }
