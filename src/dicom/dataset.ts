@@ -55,6 +55,7 @@ export function parseDicom(bytes: Uint8Array | ArrayBuffer, source: string): Par
       { cause: error },
     );
   }
+  checkNumberStrings(dict.dict, source);
   const meta = DicomMetaDictionary.naturalizeDataset(dict.meta);
   const dataset = DicomMetaDictionary.naturalizeDataset(dict.dict);
   redecodeNestedText(dataset, textDecoderFor(dict.dict['00080005']?.Value?.[0]));
@@ -65,6 +66,40 @@ export function parseDicom(bytes: Uint8Array | ArrayBuffer, source: string): Par
   if (transferSyntaxUID !== DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN)
     checkPixelDataComplete(new Uint8Array(buffer), dataset, source);
   return { transferSyntaxUID, dataset };
+}
+
+/** DICOM's decimal string (DS) and integer string (IS) grammars (PS3.5 6.2), leading/trailing spaces allowed. */
+const NUMBER_GRAMMAR: Record<'DS' | 'IS', RegExp> = {
+  DS: /^ *[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)? *$/,
+  IS: /^ *[+-]?\d+ *$/,
+};
+
+type RawElements = Record<string, { vr?: string; Value?: unknown[]; _rawValue?: unknown[] }>;
+
+/**
+ * Refuses a file whose public DS or IS attributes hold text that is not a number. dcmjs "repairs"
+ * them as it reads (PixelSpacing "0,488281" became 488281 mm, ImagePositionPatient "nan" null, then
+ * 0), which would silently move or resize the image; the raw strings it keeps are checked here,
+ * in sequence items too. Private attributes (odd groups) are not ours to judge.
+ */
+function checkNumberStrings(elements: RawElements, source: string): void {
+  for (const [tag, element] of Object.entries(elements)) {
+    const vr = element?.vr;
+    if (vr === 'SQ') {
+      for (const item of (element.Value ?? []) as RawElements[]) if (item) checkNumberStrings(item, source);
+      continue;
+    }
+    if ((vr !== 'DS' && vr !== 'IS') || Number.parseInt(tag.slice(0, 4), 16) % 2 === 1) continue;
+    for (const value of element._rawValue ?? []) {
+      if (typeof value !== 'string' || value.trim() === '' || NUMBER_GRAMMAR[vr].test(value)) continue;
+      const keyword = DicomMetaDictionary.dictionary[DicomMetaDictionary.punctuateTag(tag)]?.name ?? tag;
+      throw new DicomError(
+        'malformed-number',
+        `${source}: ${keyword} holds "${value.trim()}", which is not a DICOM ${vr === 'DS' ? 'decimal' : 'integer'} number (${vr}).`,
+        'The file is damaged or was written by a program that does not follow DICOM (a comma as decimal separator, "nan"); correct it at its source.',
+      );
+    }
+  }
 }
 
 /**

@@ -37,6 +37,10 @@ declare module 'dcmjs' {
       naturalizeDataset(dataset: DenaturalizedDataset): NaturalizedDataset;
       denaturalizeDataset(dataset: NaturalizedDataset): DenaturalizedDataset;
       uid(): string;
+      /** Attribute entries by punctuated tag, "(0028,0030)". */
+      dictionary: Record<string, { name: string; vr: string } | undefined>;
+      /** "00280030" -> "(0028,0030)". */
+      punctuateTag(rawTag: string): string;
     };
     datasetToDict(dataset: NaturalizedDataset): DicomDict;
     Colors: {

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import dcmjs from 'dcmjs';
 import { describe, expect, it } from 'vitest';
 import { encodeDicom, parseDicom } from '../../src/dicom/dataset.ts';
 import { readSeries } from '../../src/dicom/series.ts';
@@ -109,6 +110,27 @@ describe('readSeries on synthetic series', () => {
     expect(unnamed.message).toMatch(
       /no-series\.dcm (has SeriesInstanceUID \(none\)|has no SeriesInstanceUID)/,
     );
+  });
+
+  it('refuses malformed numbers instead of "repairing" them, naming the file and the attribute', () => {
+    const files = asFiles(smallCtSpec());
+    for (const [tag, values, message] of [
+      [
+        '00280030',
+        ['0,488281', '0.7'],
+        /slice2\.dcm: PixelSpacing holds "0,488281", which is not a DICOM decimal number/,
+      ],
+      ['00200032', ['nan', '0', '5'], /slice2\.dcm: ImagePositionPatient holds "nan"/],
+      ['00281053', ['1/2'], /slice2\.dcm: RescaleSlope holds "1\/2"/],
+    ] as const) {
+      const bytes = files[2].bytes as Uint8Array;
+      const dict = dcmjs.data.DicomMessage.readFile(bytes.slice().buffer);
+      dict.dict[tag] = { ...dict.dict[tag], vr: 'DS', Value: [...values] };
+      const damaged = { name: 'slice2.dcm', bytes: new Uint8Array(dict.write()) };
+      const error = dicomError(() => readSeries([...files.slice(0, 2), damaged, files[3]]));
+      expect(error.code).toBe('malformed-number');
+      expect(error.message).toMatch(message);
+    }
   });
 
   it('refuses two images with one SOP Instance UID at different positions, naming both', () => {
