@@ -29,7 +29,8 @@ function toArrayBuffer(bytes: Uint8Array | ArrayBuffer): ArrayBuffer {
     bytes.buffer instanceof ArrayBuffer
   )
     return bytes.buffer;
-  return bytes.slice().buffer as ArrayBuffer;
+  // Uint8Array's own slice copies; a Node Buffer's slice is a view on its (often larger) buffer.
+  return Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer;
 }
 
 /** Parses a DICOM Part 10 file. `source` (a file name) goes into error messages. */
@@ -156,15 +157,19 @@ function redecodeNestedText(dataset: DicomDataset, decoder: TextDecoder | undefi
 }
 
 /**
- * dcmjs zero-fills a PixelData value cut short by the end of the file instead of failing, so a
- * truncated image would read as valid with black rows. Find the (7FE0,0010) element header whose
- * declared length is the length dcmjs returned (so not an icon image or a stray byte pattern) and
- * check that the value fits in the file.
+ * dcmjs does not fail on a PixelData value cut short by the end of the file: it zero-fills it, or
+ * returns the bytes that are there. Either way a truncated image (or SEG) would read as valid. Find the
+ * (7FE0,0010) element header whose declared length matches what dcmjs returned, either exactly (then
+ * the value must fit in the file) or cut off at the end of the file; matching the length, not just the
+ * tag bytes, keeps icon images and stray byte patterns in pixel values out.
  */
 function checkPixelDataComplete(bytes: Uint8Array, dataset: DicomDataset, source: string): void {
   const pixelData = dataset.PixelData;
-  if (!Array.isArray(pixelData) || pixelData.length !== 1 || !(pixelData[0] instanceof ArrayBuffer)) return;
-  const declared = pixelData[0].byteLength;
+  if (!Array.isArray(pixelData) || pixelData.length !== 1) return;
+  // dcmjs hands back an ArrayBuffer, or a typed array for a value it had to pad.
+  const value: unknown = pixelData[0];
+  if (!(value instanceof ArrayBuffer) && !ArrayBuffer.isView(value)) return;
+  const declared = value.byteLength;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 132; i + 12 <= bytes.length; i++) {
     if (bytes[i] !== 0xe0 || bytes[i + 1] !== 0x7f || bytes[i + 2] !== 0x10 || bytes[i + 3] !== 0x00)
@@ -172,12 +177,14 @@ function checkPixelDataComplete(bytes: Uint8Array, dataset: DicomDataset, source
     const vr = String.fromCharCode(bytes[i + 4], bytes[i + 5]);
     const explicit = vr === 'OB' || vr === 'OW' || vr === 'UN';
     const length = explicit ? view.getUint32(i + 8, true) : view.getUint32(i + 4, true);
-    if (length !== declared) continue;
-    const end = i + (explicit ? 12 : 8) + length;
+    const start = i + (explicit ? 12 : 8);
+    const cutAtEnd = length > declared && start + declared === bytes.length;
+    if (length !== declared && !cutAtEnd) continue;
+    const end = start + length;
     if (end > bytes.length) {
       throw new DicomError(
         'truncated-dicom',
-        `${source} is truncated: its PixelData needs ${length} bytes but the file ends ${end - bytes.length} bytes early.`,
+        `${source} is truncated: its PixelData needs ${length} bytes but the file ends ${end - bytes.length} byte${end - bytes.length === 1 ? '' : 's'} early.`,
         'Copy the file again from its source.',
       );
     }

@@ -67,6 +67,15 @@ export function nativeFrameBytes(
       'The file is truncated or its image attributes are wrong; copy it again from its source.',
     );
   }
+  // One byte of padding makes an odd length even (PS3.5 7.1.1); more means the image attributes do
+  // not describe these bytes (8 bits declared on 16-bit data, say), and reading them would be garbage.
+  if (all.byteLength > needed + (needed % 2)) {
+    throw new DicomError(
+      'pixel-data-length',
+      `${source}: PixelData has ${all.byteLength} bytes, but ${frames} frame(s) of ${rows}x${columns} at ${bitsAllocated} bits need ${needed}.`,
+      'Its image attributes (Rows, Columns, BitsAllocated, SamplesPerPixel, NumberOfFrames) do not describe its pixel data; the file is damaged.',
+    );
+  }
   return all.subarray(frame * frameBytes, (frame + 1) * frameBytes);
 }
 

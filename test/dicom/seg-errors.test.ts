@@ -146,6 +146,14 @@ describe('SEG reader errors and fallbacks', () => {
     const bytes = new Segmentation(options()).toBytes();
     const cut = dicomError(() => parseSegmentation(bytes.slice(0, bytes.length - 10), 'cut.dcm'));
     expect(['truncated-dicom', 'corrupt-dicom', 'seg-pixel-data-length']).toContain(cut.code);
+    // Cut inside the last bytes of its pixel data: refused, never read as fewer voxels.
+    for (const short of [1, 2, 3]) {
+      const error = dicomError(() =>
+        parseSegmentation(bytes.subarray(0, bytes.length - short), 'short.seg.dcm'),
+      );
+      expect(error.code).toBe('truncated-dicom');
+      expect(error.message).toContain('short.seg.dcm is truncated');
+    }
     const image = asFiles(smallCtSpec())[0].bytes;
     expect(dicomError(() => parseSegmentation(image, 'ct.dcm')).code).toBe('not-a-segmentation');
   });

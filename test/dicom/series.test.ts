@@ -112,6 +112,29 @@ describe('readSeries on synthetic series', () => {
     );
   });
 
+  it('refuses pixel data 1 to 3 bytes short, and pixel data longer than the image attributes describe', () => {
+    const files = asFiles(smallCtSpec());
+    const bytes = files[1].bytes as Uint8Array;
+    for (const short of [1, 2, 3]) {
+      const cut = { name: 'short.dcm', bytes: bytes.subarray(0, bytes.length - short) };
+      const error = dicomError(() => readSeries([files[0], cut, files[2]]));
+      expect(error.code).toBe('truncated-dicom');
+      expect(error.message).toContain(
+        `short.dcm is truncated: its PixelData needs 240 bytes but the file ends ${short} byte`,
+      );
+    }
+    // The 16-bit pixels of a 10x12 slice (240 bytes) declared as 8-bit: twice the bytes the header implies.
+    const { dataset } = parseDicom(bytes, 'x');
+    Object.assign(dataset, { BitsAllocated: 8, BitsStored: 8, HighBit: 7 });
+    const long = dicomError(() =>
+      readSeries([files[0], { name: 'long.dcm', bytes: encodeDicom(dataset) }, files[2]]),
+    );
+    expect(long.code).toBe('pixel-data-length');
+    expect(long.message).toContain(
+      'long.dcm: PixelData has 240 bytes, but 1 frame(s) of 10x12 at 8 bits need 120',
+    );
+  });
+
   it('refuses malformed numbers instead of "repairing" them, naming the file and the attribute', () => {
     const files = asFiles(smallCtSpec());
     for (const [tag, values, message] of [
