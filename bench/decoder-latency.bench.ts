@@ -13,7 +13,7 @@ import { openGraph, readManifest } from '../src/model/model-loader.ts';
 import type { ModelSession, SessionFactory, TensorData } from '../src/model/session.ts';
 import { nodeSessionFactory } from '../src/model/session-node.ts';
 import { webSessionFactory } from '../src/model/session-web.ts';
-import { type BenchReport, percentile } from './report.ts';
+import { type BenchReport, percentile, repoPath } from './report.ts';
 import { vitBModelFolder } from './vit-b-model.ts';
 
 const WARMUP = 3;
@@ -69,7 +69,7 @@ export default async function (): Promise<BenchReport> {
     const manifest = await readManifest(source);
     const feeds = feedsFor(manifest);
     notes.push(
-      `${kind} decoder: ${folder} (${manifest.provenance.config}, ${manifest.precision}, decoder graph ${(manifest.graphs.decoder.bytes / 1e6).toFixed(1)} MB).`,
+      `${kind} decoder: ${repoPath(folder)} (${manifest.provenance.config}, ${manifest.precision}, decoder graph ${(manifest.graphs.decoder.bytes / 1e6).toFixed(1)} MB).`,
     );
     for (const [name, factory] of backends) {
       const session = await openGraph(source, manifest, 'decoder', factory);

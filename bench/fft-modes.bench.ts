@@ -13,7 +13,7 @@ import type { ModelSession, SessionFactory, TensorData } from '../src/model/sess
 import { nodeSessionFactory } from '../src/model/session-node.ts';
 import { webSessionFactory } from '../src/model/session-web.ts';
 import { feedsFor } from './decoder-latency.bench.ts';
-import { type BenchReport, percentile } from './report.ts';
+import { type BenchReport, percentile, repoPath } from './report.ts';
 import { vitBModelFolder } from './vit-b-model.ts';
 
 const WARMUP = 2;
@@ -41,7 +41,9 @@ export default async function (): Promise<BenchReport> {
     const folder = vitBModelFolder('robust', fft);
     const source = folderModelSource(folder);
     const manifest = await readManifest(source);
-    notes.push(`${fft}: ${folder} (decoder graph ${(manifest.graphs.decoder.bytes / 1e6).toFixed(1)} MB).`);
+    notes.push(
+      `${fft}: ${repoPath(folder)} (decoder graph ${(manifest.graphs.decoder.bytes / 1e6).toFixed(1)} MB).`,
+    );
     for (const [runtime, factory] of runtimes) {
       const session = await openGraph(source, manifest, 'decoder', factory);
       contenders.push({ fft, runtime, session, feeds: feedsFor(manifest), times: [] });

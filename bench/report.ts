@@ -1,4 +1,6 @@
 import { cpus, totalmem } from 'node:os';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** What one benchmark returns: rows of measurements, each a flat record, plus notes for the reader. */
 export interface BenchReport {
@@ -28,6 +30,14 @@ export function machineInfo(): MachineInfo {
     platform: `${process.platform}-${process.arch}`,
     date: new Date().toISOString(),
   };
+}
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A path as recorded in results: relative to the repository, so results never name the machine's folders. */
+export function repoPath(path: string): string {
+  const relativePath = relative(REPO_ROOT, path);
+  return relativePath.startsWith('..') ? path : relativePath;
 }
 
 /** Percentile by nearest rank on a copy of `values`. */

@@ -9,7 +9,7 @@ import { loadavg } from 'node:os';
 import { loadModelFolder } from '../src/model/model-folder-node.ts';
 import { ModelSegmenter } from '../src/model/model-segmenter.ts';
 import type { ModelSession } from '../src/model/session.ts';
-import { type BenchReport, percentile } from './report.ts';
+import { type BenchReport, percentile, repoPath } from './report.ts';
 import { syntheticCtSlice } from './synthetic-slice.ts';
 import { vitBModelFolder } from './vit-b-model.ts';
 
@@ -66,7 +66,7 @@ export default async function (): Promise<BenchReport> {
     ],
     notes: [
       `1-minute load average ${loadBefore.toFixed(1)} before and ${loadavg()[0].toFixed(1)} after the run (2 cores, shared with other work: a load above 2 inflates every time).`,
-      `Model folder: ${folder} (${model.manifest.provenance.config}, encoder ${(model.manifest.graphs.encoder.bytes / 1e6).toFixed(0)} MB, contract ${model.manifest.contract}); made by bench/vit-b-model.ts with export/ (random weights), never committed.`,
+      `Model folder: ${repoPath(folder)} (${model.manifest.provenance.config}, encoder ${(model.manifest.graphs.encoder.bytes / 1e6).toFixed(0)} MB, contract ${model.manifest.contract}); made by bench/vit-b-model.ts with export/ (random weights), never committed.`,
       'Overhead = encode() wall time - encoder session run: 8-bit window, contract preprocessing (512 -> 1024 antialiased resize, normalisation, padding), output shape checks, embedding cache insertion. Each run is a new slice (cache miss); one warm-up run first.',
       'Target: overhead <= 10% of the encoder run. onnxruntime-web wasm encoder runs (15-25 s each here) are not repeated here: the overhead does not depend on the backend.',
     ],

@@ -198,7 +198,8 @@ def run(work: Path, results: Path, log=print) -> dict:
         report["steps"].append(
             {
                 "step": f"onnx --kind {kind} --precision {precision}",
-                "folder": str(folder),
+                # Relative to the repository where it lies there: results never name the machine's folders.
+                "folder": str(folder.resolve().relative_to(REPO_ROOT)) if folder.resolve().is_relative_to(REPO_ROOT) else str(folder),
                 "seconds": seconds,
                 "graphSeconds": result["seconds"],
                 "graphs": graph_stats(folder),

@@ -1,4 +1,4 @@
-"""The two graphs of the ONNX contract (DESIGN.md section 1), as nn.Modules that torch.onnx traces.
+"""The two graphs of the ONNX contract (encoder per slice, decoder per prompt), as nn.Modules that torch.onnx traces.
 
 Encoder graph: `image` [1,3,1024,1024] -> `image_embeddings` [1,C,64,64] (+ `robust_features`
 [1,C/8,256,256] for robust decoders: both RobustSAM blocks that read only the image live here).

@@ -3,7 +3,7 @@
 This is what the golden fixtures record and what the TypeScript runtime must reproduce. Every step is
 written out in the order of its floating-point operations (test/fixtures/README.md repeats them).
 
-Contracts (DESIGN.md section 1):
+Contracts:
 - `sam` (the RobustMedSAM authors' eval.py, i.e. SAM's predictor): grey 8-bit image as float 0-255,
   repeated to RGB; longest side resized to 1024 with torch's bilinear antialiased resize, new size
   int(side * (1024 / longest) + 0.5); normalised with SAM's mean/std; zero-padded right and bottom to

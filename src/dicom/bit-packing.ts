@@ -1,5 +1,5 @@
 /**
- * 1-bit SEG pixel data (PS3.5 8.1.1 and DESIGN.md section 4): pixel i of the whole frame sequence is
+ * 1-bit SEG pixel data (PS3.5 8.1.1, PS3.3 C.8.20.2.1): pixel i of the whole frame sequence is
  * bit (i mod 8) of byte floor(i / 8), least significant bit first; frames follow each other with no
  * padding, so a frame starts mid-byte whenever rows x columns is not a multiple of 8. Only the
  * total is padded, to an even length.

@@ -1,7 +1,7 @@
 /**
  * DICOM Segmentation writer, after highdicom's SEG API: an explicit constructor that validates its
- * input and builds the whole dataset, so an object that exists is a valid SEG. Every rule from
- * DESIGN.md section 4 is applied here and only here; the reader (seg-reader.ts) mirrors them.
+ * input and builds the whole dataset, so an object that exists is a valid SEG. Every rule for a SEG
+ * that dciodvfy, highdicom and OHIF accept is applied here and only here; the reader (seg-reader.ts) mirrors them.
  *
  * BINARY (Segmentation Storage, 1-bit frames, one frame per segment and slice, empty frames omitted)
  * is the default; LABELMAP (Label Map Segmentation Storage, Supplement 243: one 8-bit frame per

@@ -3,7 +3,8 @@ import { medsamContract } from './medsam-contract.ts';
 import { samContract } from './sam-contract.ts';
 
 /**
- * A preprocessing contract (DESIGN.md section 1): how an 8-bit slice becomes the encoder's input, how
+ * A preprocessing contract (`sam`: resize the longest side to 1024, normalise, pad; `medsam`: stretch
+ * to 1024x1024, min-max): how an 8-bit slice becomes the encoder's input, how
  * slice coordinates map into that input frame, and how low-res logits become a mask on the slice grid.
  * The manifest names the contract its model was trained or evaluated with.
  */

@@ -11,7 +11,7 @@ export interface Box {
   y1: number;
 }
 
-/** The decoder's prompt inputs (DESIGN.md section 1), in the 1024 input frame. */
+/** The decoder's prompt inputs (point_coords, point_labels, mask_input, has_mask_input), in the 1024 input frame. */
 export interface DecoderPrompt {
   /** [1, n, 2] */
   pointCoords: Float32Array;

@@ -139,7 +139,8 @@ export function validateManifest(json: unknown, where = 'model.json'): ModelMani
 
 /**
  * The tensors the runtime feeds and reads must be declared with the ranks and fixed sizes of the ONNX
- * contract (DESIGN.md section 1). Channel counts stay free: they come from the manifest.
+ * contract (image in, embeddings and robust features out; prompts and mask in, low-res logits and
+ * score out). Channel counts stay free: they come from the manifest.
  */
 function checkContractTensors(m: ModelManifest, fail: (path: string, problem: string) => never): void {
   const robust = m.decoderKind === 'robust';

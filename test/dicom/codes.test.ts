@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALGORITHM_FAMILY, ANATOMICAL_STRUCTURE, ORGANS, organ } from '../../src/dicom/codes.ts';
 
-// The codes DESIGN.md section 4 requires, and the others checked against published SNOMED CT / DCM tables.
+// The SNOMED CT (SCT) codes a SEG carries for its organs and categories, checked against published SNOMED CT / DCM tables.
 const EXPECTED: Record<string, string> = {
   liver: '10200004',
   kidney: '64033007',
@@ -23,7 +23,7 @@ const EXPECTED: Record<string, string> = {
 };
 
 describe('organ code table', () => {
-  it('uses the SCT codes of DESIGN.md section 4, scheme SCT, never SRT', () => {
+  it('uses the SCT codes of the organ table, scheme SCT, never SRT', () => {
     for (const [name, value] of Object.entries(EXPECTED)) {
       expect(ORGANS[name].type.value, name).toBe(value);
     }

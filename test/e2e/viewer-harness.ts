@@ -26,7 +26,7 @@ export const CT = join(SAMPLES, 'ct-abdomen');
 export const CT_TRUTH = join(SAMPLES, 'ct-abdomen-truth.seg.dcm');
 export const TINY = resolve(REPO_ROOT, 'test/fixtures/models/tiny-robust');
 
-/** Flags from DESIGN.md section 2: headless, no network side-channels, a fresh profile. */
+/** Headless Debian chromium: no GPU, no network side-channels (QUIC, updates, sync), a fresh profile. */
 export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
