@@ -18,6 +18,9 @@ export class RobustMedSamError extends Error {
 /** The user's input (a file, a flag, a prompt) is wrong. */
 export class InputError extends RobustMedSamError {}
 
+/** The command line is wrong: a flag's value is malformed, or two flags contradict each other. */
+export class UsageError extends InputError {}
+
 /** A model folder (manifest or graph) is missing, corrupt or inconsistent. */
 export class ModelError extends RobustMedSamError {}
 

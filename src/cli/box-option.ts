@@ -1,4 +1,4 @@
-import { InputError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import type { Box } from '../model/prompts.ts';
 
 /**
@@ -9,7 +9,7 @@ export function parseBox(text: string): Box {
   const parts = text.split(',').map((p) => p.trim());
   const values = parts.map(Number);
   if (parts.length !== 4 || parts.some((p) => p === '') || values.some((v) => !Number.isFinite(v))) {
-    throw new InputError(
+    throw new UsageError(
       'invalid-box',
       `--box must be four numbers x0,y0,x1,y1 (pixel column and row of two opposite corners), got "${text}".`,
       'For example --box 120,200,260,330.',

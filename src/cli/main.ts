@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { DicomError, InputError, ModelError, RobustMedSamError } from '../errors.ts';
+import { DicomError, InputError, ModelError, RobustMedSamError, UsageError } from '../errors.ts';
 import { commands } from './commands/index.ts';
 
 /** Exit codes, stable for scripts: documented in the README and in `robustmedsam --help`. */
@@ -15,6 +15,8 @@ export const EXIT = {
 function exitCodeFor(error: RobustMedSamError): number {
   if (error instanceof ModelError) return EXIT.model;
   if (error instanceof DicomError) return EXIT.dicom;
+  // A malformed flag value is bad usage, as commander's own errors (an unknown or missing option) are.
+  if (error instanceof UsageError) return EXIT.usage;
   if (error instanceof InputError) return EXIT.input;
   return EXIT.input;
 }

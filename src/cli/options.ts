@@ -1,11 +1,15 @@
 /** Parsing of command-line option values shared by the commands, with errors that name the flag. */
-import { InputError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import type { Window } from '../model/segmenter.ts';
 
 /** Strict integer flag parsing: "3" is 3, "3.5", "3x" and "" are errors naming the flag. */
 export function parseInteger(text: string, flag: string): number {
   if (!/^-?\d+$/.test(text.trim())) {
-    throw new InputError('invalid-number', `${flag} must be an integer, got "${text}".`);
+    throw new UsageError(
+      'invalid-number',
+      `${flag} must be an integer, got "${text}".`,
+      `For example ${flag} 20.`,
+    );
   }
   return Number(text.trim());
 }
@@ -21,7 +25,7 @@ export function parseWindow(text: string): Window {
     !Number.isFinite(high) ||
     high <= low
   ) {
-    throw new InputError(
+    throw new UsageError(
       'invalid-window',
       `--window must be low,high with low < high in modality units, got "${text}".`,
       'For CT in HU, e.g. --window -160,240.',
@@ -40,7 +44,7 @@ export function parseSeverities(text: string): number[] {
       )
     : text.split(',').map((p) => parseInteger(p, '--severities'));
   if (values.length === 0 || values.some((v) => v < 1 || v > 5)) {
-    throw new InputError(
+    throw new UsageError(
       'invalid-severity',
       `--severities must name levels from 1 to 5, like 1-5 or 1,3,5; got "${text}".`,
     );

@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InputError } from '../errors.ts';
+import { InputError, UsageError } from '../errors.ts';
 import { OutputWriteError, outputObstacle, writeFilesAtomic } from './files.ts';
 
 /**
@@ -46,7 +46,7 @@ export function checkDistinctOutputs(outputs: Array<{ path: string | undefined; 
   for (const [i, a] of given.entries()) {
     const b = given.slice(i + 1).find((o) => resolve(o.path) === resolve(a.path));
     if (b) {
-      throw new InputError(
+      throw new UsageError(
         'same-output-twice',
         `${a.flag} and ${b.flag} both name ${a.path}.`,
         `Give each its own file, e.g. ${b.flag} ${a.path.replace(/\.[^./]*$/, '')}${b.flag === '--mask-out' ? '.npy' : '.seg.dcm'}.`,

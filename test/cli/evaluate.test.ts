@@ -133,8 +133,8 @@ describe('robustmedsam evaluate with bad input', () => {
     ['a missing truth file', ['--truth', join(work, 'none.seg.dcm')], 3, /none\.seg\.dcm/],
     ['a truth made for another series', ['--truth', MR_TRUTH], 5, /frame of reference|refers to series/],
     ['a slice list past the end', ['--slices', '38-45'], 3, /--slices names 40, 41, 42, 43, 44, 45/],
-    ['a malformed slice list', ['--slices', '3,x'], 3, /--slices must be an integer/],
-    ['a negative margin', ['--margin', '-2'], 3, /--margin must be 0 or more/],
+    ['a malformed slice list', ['--slices', '3,x'], 2, /--slices must be an integer/],
+    ['a negative margin', ['--margin', '-2'], 2, /--margin must be 0 or more/],
     ['an --out that is a file', ['--out', CT_TRUTH], 3, /--out .* is a file; it must name a folder/],
   ];
   for (const [what, override, code, message] of cases) {

@@ -117,30 +117,30 @@ describe('robustmedsam segment with bad input', () => {
       /--slice 40 is outside the series, which has 40 slices/,
     ],
     ['a negative slice index', ['--slice', '-1'], 3, /outside the series/],
-    ['a non-integer slice index', ['--slice', '2.5'], 3, /--slice must be an integer/],
-    ['a malformed box', ['--box', '10,20,30'], 3, /--box must be four numbers/],
-    ['a box with text in it', ['--box', '10,20,abc,40'], 3, /--box must be four numbers/],
+    ['a non-integer slice index', ['--slice', '2.5'], 2, /--slice must be an integer/],
+    ['a malformed box', ['--box', '10,20,30'], 2, /--box must be four numbers/],
+    ['a box with text in it', ['--box', '10,20,abc,40'], 2, /--box must be four numbers/],
     ['a box outside the image', ['--box', '600,600,700,700'], 3, /lies wholly outside the 512x512 image/],
     ['a box of zero area', ['--box', '100,100,100,200'], 3, /has no area inside the image/],
-    ['a reversed window', ['--window', '240,-160'], 3, /--window must be low,high/],
+    ['a reversed window', ['--window', '240,-160'], 2, /--window must be low,high/],
     ['a model folder that is not one', ['--model', work], 4, /model\.json does not exist/],
     ['an --out that is a folder', ['--out', work], 3, /--out .* is a folder; it must name the file to write/],
     [
       'a 200-character label',
       ['--label', 'x'.repeat(200)],
-      3,
+      2,
       /cannot be a segment label: it is 200 bytes long; at most 64 fit/,
     ],
     [
       'a label with a backslash',
       ['--label', 'left\\right'],
-      3,
+      2,
       /cannot be a segment label: it holds a backslash/,
     ],
     [
       'a label with a newline',
       ['--label', 'liver\nspleen'],
-      3,
+      2,
       /cannot be a segment label: it holds a backslash or a control character/,
     ],
   ];
@@ -218,7 +218,7 @@ describe('robustmedsam segment with bad input', () => {
     expect(existsSync(join(work, 'beside-device.seg.dcm'))).toBe(false);
   });
 
-  it('refuses --out and --mask-out naming one file (exit 3), writing nothing', async () => {
+  it('refuses --out and --mask-out naming one file (bad usage, exit 2), writing nothing', async () => {
     const both = join(work, 'both.out');
     const run = await runCli([
       'segment',
@@ -233,7 +233,7 @@ describe('robustmedsam segment with bad input', () => {
       '--mask-out',
       both,
     ]);
-    expect(run.code).toBe(3);
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--out and --mask-out both name .*both\.out/);
     expect(existsSync(both)).toBe(false);
   });

@@ -144,20 +144,22 @@ describe('robustmedsam degrade', () => {
 
   it('refuses bad input with a clear message and writes nothing', async () => {
     const out = join(work, 'refused');
-    const cases: Array<[string[], RegExp]> = [
-      [['--corruption', 'fog', '--severity', '3'], /Unknown corruption "fog".*\n.*gauss_noise/],
-      [['--corruption', 'gauss_noise', '--severity', '0'], /Severity 0 is not a level/],
-      [['--corruption', 'gauss_noise', '--severity', '6'], /Severity 6 is not a level/],
-      [['--corruption', 'gauss_noise', '--severity', 'three'], /--severity must be an integer/],
-      [['--corruption', 'mr_spike', '--severity', '3'], /models a MR acquisition; this slice is CT/],
+    // A malformed flag value is bad usage (2); a value the data cannot take is bad input (3).
+    const cases: Array<[string[], RegExp, number]> = [
+      [['--corruption', 'fog', '--severity', '3'], /Unknown corruption "fog".*\n.*gauss_noise/, 3],
+      [['--corruption', 'gauss_noise', '--severity', '0'], /Severity 0 is not a level/, 3],
+      [['--corruption', 'gauss_noise', '--severity', '6'], /Severity 6 is not a level/, 3],
+      [['--corruption', 'gauss_noise', '--severity', 'three'], /--severity must be an integer/, 2],
+      [['--corruption', 'mr_spike', '--severity', '3'], /models a MR acquisition; this slice is CT/, 3],
       [
         ['--corruption', 'gauss_noise', '--severity', '3', '--window', '240,-160'],
         /--window must be low,high/,
+        2,
       ],
     ];
-    for (const [args, message] of cases) {
+    for (const [args, message, code] of cases) {
       const r = await cli(['degrade', '--series', study.seriesDir, '--seed', '1', '--out', out, ...args]);
-      expect(r.status, args.join(' ')).toBe(3);
+      expect(r.status, args.join(' ')).toBe(code);
       expect(r.stderr).toMatch(message);
       expect(existsSync(out)).toBe(false);
     }

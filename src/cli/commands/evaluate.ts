@@ -3,7 +3,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { DEFAULT_EQUIPMENT, Segmentation } from '../../dicom/seg-writer.ts';
 import { longString } from '../../dicom/segment-identity.ts';
-import { InputError } from '../../errors.ts';
+import { UsageError } from '../../errors.ts';
 import { describeEngine, openSegmenter } from '../engine.ts';
 import { type EvaluationRecord, evaluate, formatTable, summarise } from '../evaluation.ts';
 import { loadEvaluationInput } from '../evaluation-input.ts';
@@ -33,7 +33,7 @@ function parseSliceList(text: string): number[] {
       indices.push(parseInteger(part, '--slices'));
     }
   }
-  if (indices.length === 0) throw new InputError('invalid-slices', `--slices names no slice: "${text}".`);
+  if (indices.length === 0) throw new UsageError('invalid-slices', `--slices names no slice: "${text}".`);
   return [...new Set(indices)].sort((a, b) => a - b);
 }
 
@@ -61,7 +61,7 @@ function csv(records: EvaluationRecord[]): string {
 
 export async function runEvaluate(options: EvaluateOptions): Promise<void> {
   const margin = parseInteger(options.margin, '--margin');
-  if (margin < 0) throw new InputError('invalid-margin', '--margin must be 0 or more pixels.');
+  if (margin < 0) throw new UsageError('invalid-margin', '--margin must be 0 or more pixels.');
   const window = options.window === undefined ? undefined : parseWindow(options.window);
   const wantedSlices = options.slices === undefined ? undefined : parseSliceList(options.slices);
   checkOutputFolder(options.out, '--out');

@@ -3,7 +3,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { masksForSeries, parseSegmentation } from '../../dicom/seg-reader.ts';
 import { readDicomFile } from '../../dicom/series-node.ts';
-import { InputError } from '../../errors.ts';
+import { InputError, UsageError } from '../../errors.ts';
 import { ModelSegmenter } from '../../model/model-segmenter.ts';
 import type { Segmenter } from '../../model/segmenter.ts';
 import {
@@ -101,7 +101,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
   const window = options.window === undefined ? undefined : parseWindow(options.window);
   const boxMargin = parseInteger(options.boxMargin, '--box-margin');
   const nsdToleranceMm = Number(options.nsdTolerance);
-  if (boxMargin < 0) throw new InputError('invalid-box-margin', '--box-margin must be 0 or more pixels.');
+  if (boxMargin < 0) throw new UsageError('invalid-box-margin', '--box-margin must be 0 or more pixels.');
   if (!(nsdToleranceMm >= 0)) {
     throw new InputError(
       'invalid-nsd-tolerance',

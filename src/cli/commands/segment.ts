@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_EQUIPMENT, Segmentation } from '../../dicom/seg-writer.ts';
 import { longString, longStringProblem, segmentIdentity } from '../../dicom/segment-identity.ts';
-import { InputError } from '../../errors.ts';
+import { InputError, UsageError } from '../../errors.ts';
 import { parseBox } from '../box-option.ts';
 import { describeEngine, openSegmenter } from '../engine.ts';
 import { encodeNpy } from '../npy.ts';
@@ -27,10 +27,10 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
   const box = parseBox(options.box);
   const sliceIndex = parseInteger(options.slice, '--slice');
   const window = options.window === undefined ? undefined : parseWindow(options.window);
-  if (!options.label.trim()) throw new InputError('invalid-label', '--label must not be empty.');
+  if (!options.label.trim()) throw new UsageError('invalid-label', '--label must not be empty.');
   const labelProblem = longStringProblem(options.label);
   if (labelProblem) {
-    throw new InputError(
+    throw new UsageError(
       'invalid-label',
       `--label ${JSON.stringify(options.label.length > 80 ? `${options.label.slice(0, 77)}...` : options.label)} cannot be a segment label: ${labelProblem}.`,
       'A DICOM segment label (LO) holds at most 64 bytes, without backslashes or line breaks.',
