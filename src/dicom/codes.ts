@@ -34,6 +34,61 @@ export const ABNORMAL_STRUCTURE: CodedConcept = {
 export const TISSUE: CodedConcept = { value: '85756007', scheme: 'SCT', meaning: 'Tissue' };
 
 /**
+ * SNOMED RT (scheme SRT) codes that many archive SEGs (and dcmqi's examples) still carry, with their
+ * SNOMED CT equivalents (PS3.16's SRT to SCT mapping): the categories, the organs of the table below
+ * and laterality.
+ */
+const SRT_TO_SCT: Record<string, CodedConcept> = {
+  'T-D000A': ANATOMICAL_STRUCTURE,
+  'M-01000': ABNORMAL_STRUCTURE,
+  'T-D0050': TISSUE,
+  'T-62000': { value: '10200004', scheme: 'SCT', meaning: 'Liver' },
+  'T-71000': { value: '64033007', scheme: 'SCT', meaning: 'Kidney' },
+  'T-C3000': { value: '78961009', scheme: 'SCT', meaning: 'Spleen' },
+  'T-28000': { value: '39607008', scheme: 'SCT', meaning: 'Lung' },
+  'T-32000': { value: '80891009', scheme: 'SCT', meaning: 'Heart' },
+  'T-A0100': { value: '12738006', scheme: 'SCT', meaning: 'Brain' },
+  'T-65000': { value: '15776009', scheme: 'SCT', meaning: 'Pancreas' },
+  'T-92000': { value: '41216001', scheme: 'SCT', meaning: 'Prostate' },
+  'T-42000': { value: '15825003', scheme: 'SCT', meaning: 'Aorta' },
+  'T-57000': { value: '69695003', scheme: 'SCT', meaning: 'Stomach' },
+  'T-63000': { value: '28231008', scheme: 'SCT', meaning: 'Gallbladder' },
+  'T-74000': { value: '89837001', scheme: 'SCT', meaning: 'Urinary bladder' },
+  'G-A101': { value: '7771000', scheme: 'SCT', meaning: 'Left' },
+  'G-A100': { value: '24028007', scheme: 'SCT', meaning: 'Right' },
+};
+
+/**
+ * Segment codes as a SEG written here carries them: SNOMED CT. SRT codes read from another SEG are
+ * replaced by their SCT equivalents; one without a known equivalent becomes the generic concept for
+ * its role (Anatomical Structure, Tissue; a modifier is dropped). Each replacement is reported.
+ */
+export function withSctCodes(
+  codes: SegmentCodes,
+  label: string,
+): { codes: SegmentCodes; warnings: string[] } {
+  const warnings: string[] = [];
+  const convert = (c: CodedConcept | undefined, role: string, fallback: CodedConcept | undefined) => {
+    if (c?.scheme !== 'SRT') return c;
+    const sct = SRT_TO_SCT[c.value] ?? fallback;
+    warnings.push(
+      `segment "${label}": its ${role} code SRT ${c.value} (${c.meaning}) is written as ` +
+        (sct ? `SCT ${sct.value} (${sct.meaning})` : 'nothing') +
+        (SRT_TO_SCT[c.value] ? '' : ': no SNOMED CT equivalent is known here'),
+    );
+    return sct;
+  };
+  return {
+    codes: {
+      category: convert(codes.category, 'category', ANATOMICAL_STRUCTURE) as CodedConcept,
+      type: convert(codes.type, 'type', TISSUE) as CodedConcept,
+      typeModifier: convert(codes.typeModifier, 'type modifier', undefined),
+    },
+    warnings,
+  };
+}
+
+/**
  * Algorithm families (CID 7162) for SegmentationAlgorithmIdentificationSequence. The model is
  * Artificial Intelligence; a classical engine picks the family that describes it.
  */

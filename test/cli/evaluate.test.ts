@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type DicomDataset, encodeDicom, parseDicom } from '../../src/dicom/dataset.ts';
 import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
 import { readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
 import { dice } from '../../src/robustness/metrics.ts';
@@ -154,3 +155,51 @@ describe('robustmedsam evaluate with bad input', () => {
     });
   }
 });
+
+describe.skipIf(missingTools({ commands: ['dciodvfy'] }))(
+  'robustmedsam evaluate on a truth coded in SRT',
+  () => {
+    it('reads it, writes the predicted SEG in SNOMED CT and says what it replaced', async () => {
+      // The bundled truth recoded the way dcmqi and many archives write it: SRT categories and types.
+      const { dataset } = parseDicom(readFileSync(CT_TRUTH), 'truth');
+      const srt: Record<string, string> = {
+        '91723000': 'T-D000A',
+        '10200004': 'T-62000',
+        '78961009': 'T-C3000',
+      };
+      for (const segment of dataset.SegmentSequence as DicomDataset[]) {
+        for (const key of ['SegmentedPropertyCategoryCodeSequence', 'SegmentedPropertyTypeCodeSequence']) {
+          const code = (segment[key] as DicomDataset[])[0];
+          if (srt[String(code.CodeValue)])
+            Object.assign(code, { CodeValue: srt[String(code.CodeValue)], CodingSchemeDesignator: 'SRT' });
+        }
+      }
+      const truth = join(work, 'srt-truth.seg.dcm');
+      writeFileSync(truth, encodeDicom(dataset));
+      const out = join(work, 'srt');
+      const run = await runCli([
+        'evaluate',
+        '--series',
+        CT,
+        '--truth',
+        truth,
+        '--slices',
+        '19',
+        '--out',
+        out,
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(
+        /warning: segment "Liver": its type code SRT T-62000 \(Liver\) is written as SCT 10200004 \(Liver\)/,
+      );
+      const predicted = parseSegmentation(readFileSync(join(out, 'predicted.seg.dcm')), 'predicted');
+      const liver = predicted.segments.find((s) => s.label === 'Liver')!;
+      expect(liver.codes.type).toMatchObject({ value: '10200004', scheme: 'SCT' });
+      expect(liver.codes.category).toMatchObject({ value: '91723000', scheme: 'SCT' });
+      expect(predicted.segments.flatMap((s) => [s.codes.category.scheme, s.codes.type.scheme])).not.toContain(
+        'SRT',
+      );
+      expect(dciodvfyErrors(join(out, 'predicted.seg.dcm'))).toEqual([]);
+    });
+  },
+);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { withSctCodes } from '../../dicom/codes.ts';
 import { DEFAULT_EQUIPMENT, Segmentation } from '../../dicom/seg-writer.ts';
 import { longString } from '../../dicom/segment-identity.ts';
 import { UsageError } from '../../errors.ts';
@@ -101,11 +102,15 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   const summary = summarise(records, structures);
 
+  // The truth's codes are carried into the predicted SEG, in SNOMED CT (an archive SEG may use SRT).
+  const truthCodes = truth.segments.map((s) => withSctCodes(s.codes, s.label));
+  for (const warning of truthCodes.flatMap((c) => c.warnings))
+    process.stderr.write(`robustmedsam: warning: ${warning}\n`);
   const seg = new Segmentation({
     source: series,
-    segments: truth.segments.map((s) => ({
+    segments: truth.segments.map((s, k) => ({
       label: s.label,
-      codes: s.codes,
+      codes: truthCodes[k].codes,
       color: s.color,
       algorithmType: 'SEMIAUTOMATIC',
       algorithmName: longString(segmenter.info.label),
