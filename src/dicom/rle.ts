@@ -29,6 +29,10 @@ export function decodeRleFrame(
     let i = start;
     while (i < end && pixel < pixelCount) {
       const n = (encoded[i++] << 24) >> 24;
+      // A run that needs bytes past its segment's end comes from data cut short: reading on would
+      // take bytes of the next segment, or none at all.
+      if (n >= 0 && i + n + 1 > end) throw fail(`segment ${s + 1} ends inside a literal run`);
+      if (n < 0 && n !== -128 && i + 1 > end) throw fail(`segment ${s + 1} ends inside a repeat run`);
       if (n >= 0) {
         for (let k = 0; k <= n && pixel < pixelCount; k++)
           out[pixel++ * bytesPerSample + byteInSample] = encoded[i++];
