@@ -16,10 +16,10 @@ import { exportSegmentation, loadSegmentation } from '../../src/cornerstone/seg-
 import type { SegmentDescription } from '../../src/dicom/seg-writer.ts';
 import { longString, segmentIdentity } from '../../src/dicom/segment-identity.ts';
 import { InputError } from '../../src/errors.ts';
+import { PRODUCT_VERSION as VERSION } from '../../src/version.ts';
 import type { SegHost } from './ohif-extension.ts';
 import type { RobustMedSamSession } from './session.ts';
 
-const VERSION = '0.1.0';
 type Rgb = [number, number, number];
 
 /** A place SEG objects are stored (OHIF's active data source, when it can store: ohif-host.ts). */

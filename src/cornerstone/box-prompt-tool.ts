@@ -10,6 +10,7 @@
  */
 import type { Types } from '@cornerstonejs/core';
 import type { Types as ToolTypes } from '@cornerstonejs/tools';
+import { InputError } from '../errors.ts';
 import type { BoxPromptController, PixelBox } from './box-prompt-controller.ts';
 import { worldToPixel } from './image-plane.ts';
 import { type CornerstoneLibraries, cornerstoneLibraries } from './libraries.ts';
@@ -147,15 +148,33 @@ function defineBoxPromptTool({ cornerstone, cornerstoneTools }: CornerstoneLibra
     ): Promise<void> {
       const controller = this.controller();
       if (!controller)
-        throw new Error('BoxPromptSegmentationTool has no controller configured (getController).');
+        throw new InputError(
+          'no-controller',
+          'The box tool has no controller configured (getController).',
+          'Add it to the tool group through the RobustMedSAM session (session.addToolTo), which configures it.',
+        );
       const active = segmentation.activeSegmentation.getActiveSegmentation(viewport.id);
-      if (!active) throw new Error('No active segmentation on this viewport: add a segment first.');
+      if (!active) {
+        throw new InputError(
+          'no-active-segmentation',
+          'This viewport has no active segmentation.',
+          'Add a segmentation (in OHIF: "Add segmentation" in the segmentation panel), then draw the box.',
+        );
+      }
       const segmentIndex = segmentation.segmentIndex.getActiveSegmentIndex(active.segmentationId);
-      if (!segmentIndex) throw new Error('No active segment: choose a segment first.');
+      if (!segmentIndex) {
+        throw new InputError(
+          'no-active-segment',
+          'The segmentation has no active segment.',
+          'Choose or add a segment, then draw the box.',
+        );
+      }
       const imageId = (viewport as Types.IStackViewport).getCurrentImageId?.();
       if (!imageId) {
-        throw new Error(
-          'Draw the box on a slice in its acquisition plane (no source image under this view).',
+        throw new InputError(
+          'not-acquisition-plane',
+          'No source image lies under this view, so the box cannot be placed on a slice.',
+          'Draw the box on a slice in its acquisition plane (the stack, or the volume viewport in its original orientation).',
         );
       }
       const box = this.pixelBox(imageId, start, end);

@@ -1,4 +1,5 @@
 import type { Types } from '@cornerstonejs/core';
+import { InputError } from '../errors.ts';
 import { core } from './libraries.ts';
 
 /**
@@ -23,8 +24,10 @@ interface ImagePlane {
 function planeOf(imageId: string): ImagePlane {
   const plane = core().metaData.get('imagePlaneModule', imageId) as ImagePlane | undefined;
   if (!plane?.imagePositionPatient || !plane.rowCosines || !plane.columnCosines) {
-    throw new Error(
-      `The image ${imageId} has no image plane (position, orientation): cannot place a box on it.`,
+    throw new InputError(
+      'missing-image-plane',
+      `The image ${imageId} has no image plane (position, orientation): a box cannot be placed on it.`,
+      'Only CT and MR images with patient geometry can be segmented.',
     );
   }
   return plane;

@@ -3,7 +3,9 @@
  * values and geometry: used to make the bundled phantoms and degraded copies of a study. Each
  * instance carries every type 1 and 2 attribute of its IOD that dciodvfy checks.
  */
+
 import { DicomError } from '../errors.ts';
+import { PRODUCT_VERSION } from '../version.ts';
 import { type DicomDataset, decimal, encodeDicom } from './dataset.ts';
 import { dicomDate, dicomTime } from './dicom-datetime.ts';
 import { type Orientation, sliceNormal, type Vec3 } from './geometry.ts';
@@ -198,7 +200,7 @@ export function writeImageSeries(spec: ImageSeriesSpec): WrittenInstance[] {
       ReferringPhysicianName: [{ Alphabetic: spec.study.referringPhysicianName }],
       StudyDescription: spec.study.studyDescription,
       SeriesDescription: spec.seriesDescription,
-      SoftwareVersions: spec.softwareVersions ?? '0.1.0',
+      SoftwareVersions: spec.softwareVersions ?? PRODUCT_VERSION,
       PatientName: [{ Alphabetic: spec.patient.patientName }],
       PatientID: spec.patient.patientID,
       PatientBirthDate: spec.patient.patientBirthDate,

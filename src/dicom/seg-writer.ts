@@ -9,6 +9,7 @@
  */
 import dcmjs from 'dcmjs';
 import { DicomError } from '../errors.ts';
+import { PRODUCT_VERSION } from '../version.ts';
 import { packedLength, packFrame } from './bit-packing.ts';
 import { ALGORITHM_FAMILY, type CodedConcept, organ, type SegmentCodes } from './codes.ts';
 import { type DicomDataset, decimal, encodeDicom } from './dataset.ts';
@@ -94,7 +95,7 @@ export const DEFAULT_EQUIPMENT: Equipment = {
   manufacturer: 'RobustMedSAM project',
   manufacturerModelName: 'robustmedsam',
   deviceSerialNumber: '1',
-  softwareVersions: '0.1.0',
+  softwareVersions: PRODUCT_VERSION,
 };
 
 const SOURCE_IMAGE_PURPOSE = code({
