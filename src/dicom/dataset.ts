@@ -49,6 +49,17 @@ export function parseDicom(bytes: Uint8Array | ArrayBuffer, source: string): Par
   try {
     dict = DicomMessage.readFile(buffer);
   } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // Valid DICOM that dcmjs cannot read: code extension (ISO 2022) with several character sets.
+    const charsets = /multiple character sets is not supported: ?(.*?)\.?$/.exec(message)?.[1];
+    if (charsets !== undefined) {
+      throw new DicomError(
+        'unsupported-character-set',
+        `${source} uses several character sets with ISO 2022 code extensions (SpecificCharacterSet ${charsets.split(',').join('\\')}), which the DICOM reader here (dcmjs) cannot decode.`,
+        'The file is valid DICOM: export the series again with UTF-8 (ISO_IR 192), or with one character set.',
+        { cause: error },
+      );
+    }
     throw new DicomError(
       'corrupt-dicom',
       `${source} could not be parsed as DICOM: ${error instanceof Error ? error.message : String(error)}.`,
@@ -237,6 +248,36 @@ export function text(ds: DicomDataset, keyword: string): string {
   if (typeof v === 'object' && 'Alphabetic' in (v as object))
     return String((v as { Alphabetic: string }).Alphabetic ?? '').trim();
   return String(v).trim();
+}
+
+/** A person name's three component groups (PS3.5 6.2.1): alphabetic, ideographic, phonetic. */
+export interface PersonName {
+  Alphabetic: string;
+  Ideographic?: string;
+  Phonetic?: string;
+}
+
+/**
+ * A person name attribute with all its component groups, as dcmjs naturalises it ({ Alphabetic,
+ * Ideographic, Phonetic }) or as text ("Yamada^Tarou=山田^太郎=やまだ^たろう", Cornerstone metadata).
+ */
+export function personName(ds: DicomDataset, keyword: string): PersonName {
+  let v = ds[keyword];
+  if (Array.isArray(v)) v = v[0];
+  const groups =
+    v && typeof v === 'object'
+      ? [
+          (v as Partial<PersonName>).Alphabetic,
+          (v as Partial<PersonName>).Ideographic,
+          (v as Partial<PersonName>).Phonetic,
+        ]
+      : String(v ?? '').split('=');
+  const [alphabetic, ideographic, phonetic] = groups.map((g) => (g ?? '').trim());
+  return {
+    Alphabetic: alphabetic ?? '',
+    ...(ideographic ? { Ideographic: ideographic } : {}),
+    ...(phonetic ? { Phonetic: phonetic } : {}),
+  };
 }
 
 /** All values of a multi-valued string attribute. */

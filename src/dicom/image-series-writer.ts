@@ -10,6 +10,7 @@ import { type DicomDataset, decimal, encodeDicom } from './dataset.ts';
 import { dicomDate, dicomTime } from './dicom-datetime.ts';
 import { type Orientation, sliceNormal, type Vec3 } from './geometry.ts';
 import type { PatientInfo, Series, StudyInfo } from './series.ts';
+import { patientNameOf } from './series-assembly.ts';
 import { CT_IMAGE_STORAGE, MR_IMAGE_STORAGE } from './sop-classes.ts';
 import { newUid } from './uid.ts';
 
@@ -201,7 +202,7 @@ export function writeImageSeries(spec: ImageSeriesSpec): WrittenInstance[] {
       StudyDescription: spec.study.studyDescription,
       SeriesDescription: spec.seriesDescription,
       SoftwareVersions: spec.softwareVersions ?? PRODUCT_VERSION,
-      PatientName: [{ Alphabetic: spec.patient.patientName }],
+      PatientName: [patientNameOf(spec.patient)],
       PatientID: spec.patient.patientID,
       PatientBirthDate: spec.patient.patientBirthDate,
       PatientSex: spec.patient.patientSex,

@@ -17,7 +17,7 @@ import { dicomDate, dicomTime } from './dicom-datetime.ts';
 import { dot, sliceNormal } from './geometry.ts';
 import { longStringProblem } from './segment-identity.ts';
 import type { Series, SeriesSlice } from './series.ts';
-import { PATIENT_STUDY_INHERITED } from './series-assembly.ts';
+import { PATIENT_STUDY_INHERITED, patientNameOf } from './series-assembly.ts';
 import {
   ENHANCED_IMAGE_SOP_CLASS_UIDS,
   LABELMAP_SEGMENTATION_STORAGE,
@@ -412,7 +412,7 @@ export class Segmentation {
       InstanceCreationDate: dicomDate(at),
       InstanceCreationTime: dicomTime(at),
       // Patient and General Study: repeated from the source, so dcentvfy finds them consistent.
-      PatientName: [{ Alphabetic: source.patient.patientName }],
+      PatientName: [patientNameOf(source.patient)],
       PatientID: source.patient.patientID,
       PatientBirthDate: source.patient.patientBirthDate,
       PatientSex: source.patient.patientSex,

@@ -8,7 +8,7 @@
  * not read here.
  */
 import { DicomError } from '../errors.ts';
-import { type DicomDataset, number, numbers, text } from './dataset.ts';
+import { type DicomDataset, number, numbers, type PersonName, personName, text } from './dataset.ts';
 import {
   checkOneStack,
   checkStackSpacing,
@@ -32,7 +32,10 @@ export interface ImageHeader {
 }
 
 export interface PatientInfo {
+  /** The alphabetic group, as shown. */
   patientName: string;
+  /** Every group of the name (ideographic and phonetic too, when the source has them), as written. */
+  patientNameGroups?: PersonName;
   patientID: string;
   patientBirthDate: string;
   patientSex: string;
@@ -133,10 +136,16 @@ export const INHERITED_KEYWORDS = [
 export function patientOf(ds: DicomDataset): PatientInfo {
   return {
     patientName: text(ds, 'PatientName'),
+    patientNameGroups: personName(ds, 'PatientName'),
     patientID: text(ds, 'PatientID'),
     patientBirthDate: text(ds, 'PatientBirthDate'),
     patientSex: text(ds, 'PatientSex'),
   };
+}
+
+/** The patient's name as a derived object writes it: every group the source had. */
+export function patientNameOf(patient: PatientInfo): PersonName {
+  return { ...patient.patientNameGroups, Alphabetic: patient.patientName };
 }
 
 /** The General Study module attributes a derived object repeats. */

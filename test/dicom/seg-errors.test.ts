@@ -11,6 +11,7 @@ import { Segmentation, type SegmentationOptions, segmentFromOrgan } from '../../
 import { readSeries } from '../../src/dicom/series.ts';
 import { DicomError } from '../../src/errors.ts';
 import { REPO_ROOT } from '../helpers/tools.ts';
+import { dcentvfyErrors } from '../helpers/validators.ts';
 import { dicomError } from './dicom-error.ts';
 import { testMasks, testSegments } from './seg-fixtures.ts';
 import { asFiles, smallCtSpec } from './synthetic.ts';
@@ -233,6 +234,45 @@ describe('SEG reader errors and fallbacks', () => {
     expect(parsed.segmentationType).toBe('FRACTIONAL');
     expect(parsed.threshold).toBe(0.5);
     expect(masksForSeries(parsed, series).masks).toEqual(masks.map((m) => m.map((v) => (v ? 1 : 0))));
+  });
+
+  it('keeps every group of a person name (ideographic, phonetic) in the SEG and in derived series', () => {
+    const yamada = { Alphabetic: 'Yamada^Tarou', Ideographic: '山田^太郎', Phonetic: 'やまだ^たろう' };
+    const files = asFiles(smallCtSpec({}, 5, 7, 9)).map((f) => {
+      const { dataset } = parseDicom(f.bytes, f.name);
+      return {
+        name: f.name,
+        bytes: encodeDicom({ ...dataset, SpecificCharacterSet: 'ISO_IR 192', PatientName: [yamada] }),
+      };
+    });
+    const source = readSeries(files);
+    expect(source.patient.patientNameGroups).toEqual(yamada);
+    const seg = new Segmentation({ source, segments: testSegments(), masks }).toBytes();
+    expect(parseDicom(seg, 'seg').dataset.PatientName).toEqual([yamada]);
+    const copy = writeImageSeries(
+      deriveSeries(
+        source,
+        source.slices.map((s) => s.values),
+        { seriesDescription: 'copy' },
+      ),
+    );
+    expect(parseDicom(copy[0].bytes, 'copy').dataset.PatientName).toEqual([yamada]);
+    if (spawnSync('sh', ['-c', 'command -v dcentvfy']).status === 0) {
+      const folder = mkdtempSync(join(tmpdir(), 'robustmedsam-pn-'));
+      for (const f of files) writeFileSync(join(folder, f.name), f.bytes);
+      writeFileSync(join(folder, 'seg.dcm'), seg);
+      expect(dcentvfyErrors(readdirSync(folder).map((n) => join(folder, n)))).toEqual([]);
+    }
+  });
+
+  it('refuses ISO 2022 code extensions (several character sets) with the true reason, not as damage', () => {
+    const [file] = asFiles(smallCtSpec());
+    const { dataset } = parseDicom(file.bytes, file.name);
+    const iso2022 = encodeDicom({ ...dataset, SpecificCharacterSet: ['', 'ISO 2022 IR 87'] });
+    const error = dicomError(() => parseDicom(iso2022, 'jis.dcm'));
+    expect(error.code).toBe('unsupported-character-set');
+    expect(error.message).toContain('jis.dcm uses several character sets with ISO 2022 code extensions');
+    expect(error.hint).toContain('The file is valid DICOM');
   });
 
   it('keeps non-ASCII text (UTF-8) at the top level and inside sequences', () => {
