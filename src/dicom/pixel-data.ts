@@ -32,6 +32,7 @@ export function nativeFrameBytes(
     throw new DicomError(
       'no-pixel-data',
       `${source} has no PixelData; it is not an image (or it is truncated).`,
+      'Leave non-image files out of the series folder, or copy a cut-short file again from its source.',
     );
   }
   const pixelCount = rows * columns * samples;

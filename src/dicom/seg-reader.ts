@@ -207,6 +207,7 @@ export function parseSegmentation(bytes: Uint8Array | ArrayBuffer, source: strin
       throw fail(
         'seg-unknown-segment',
         `${source}: frame ${f + 1} refers to segment ${segment}, which is not described.`,
+        'Its SegmentSequence lacks that segment: the SEG is damaged or was written incompletely.',
       );
     }
     const derivation = functionalGroup(item, shared, 'DerivationImageSequence');
@@ -269,7 +270,13 @@ function frameReader(
 ): ParsedSegmentation['readFrame'] {
   const pixels = p.rows * p.columns;
   const fragments = (ds.PixelData as ArrayBuffer[] | undefined) ?? [];
-  if (fragments.length === 0) throw fail('no-pixel-data', `${source} has no PixelData.`);
+  if (fragments.length === 0) {
+    throw fail(
+      'no-pixel-data',
+      `${source} has no PixelData.`,
+      'The SEG is damaged or cut short; get it again from its source.',
+    );
+  }
   const bytesPerPixel = p.bitsAllocated / 8;
 
   if (transferSyntaxUID === RLE_LOSSLESS) {
@@ -278,6 +285,7 @@ function frameReader(
       throw fail(
         'seg-pixel-data-length',
         `${source}: ${fragments.length} RLE fragments for ${p.frameCount} frames.`,
+        'The SEG is truncated or its NumberOfFrames is wrong; it cannot be read safely.',
       );
     }
     return (f, out, start, segment) => {

@@ -62,6 +62,7 @@ export function modalityValuesFromStored(p: StoredPixels): Float32Array {
     throw new InputError(
       'unsupported-bits-allocated',
       `BitsAllocated is ${p.bitsAllocated}; only 8, 16 and 32 are supported.`,
+      'Packed 12-bit pixels are not read here: convert the series to 16-bit (e.g. `dcmconv +ua` or `gdcmconv --raw`).',
     );
   }
   if (p.bitsStored < 1 || p.bitsStored > p.bitsAllocated) {
@@ -69,6 +70,7 @@ export function modalityValuesFromStored(p: StoredPixels): Float32Array {
     throw new DicomError(
       'invalid-bits-stored',
       `BitsStored ${p.bitsStored} does not fit BitsAllocated ${p.bitsAllocated}.`,
+      'The image attributes are damaged (BitsStored must lie between 1 and BitsAllocated); export the series again from its source.',
     );
   }
   const count = p.rows * p.columns;
