@@ -68,7 +68,6 @@ async function main(): Promise<void> {
   );
   const notifyError = (event: Event) => setMessage(describeError((event as CustomEvent).detail), true);
   session.addEventListener('error', notifyError);
-  session.controller.addEventListener('error', notifyError);
   session.client.addEventListener('error', notifyError);
   state.session = session;
   state.segHost = createDefaultSegHost({ notify: (message) => setMessage(message) });

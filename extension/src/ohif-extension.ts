@@ -287,7 +287,6 @@ function register(context: ModuleContext & { configuration?: RobustMedSamConfigu
   // Errors outside any command (a box drawn with the tool, a propagation step, a crashed worker).
   const notify = (event: Event) => notifyError(servicesManager, (event as CustomEvent).detail);
   session.addEventListener('error', notify);
-  session.controller.addEventListener('error', notify);
   session.client.addEventListener('error', notify);
   // What an export or load did goes where OHIF shows everything else.
   const store: SegStore | undefined = ohifSegStore(context);

@@ -1,7 +1,9 @@
 /**
  * What the box tool, the toolbar commands and the keyboard drive: one pending preview at a time,
  * accept / reject, propagation to neighbouring slices, and the engine behind them (a SegmenterClient
- * talking to the worker). Events: 'preview', 'accepted', 'rejected', 'propagation', 'busy', 'error'.
+ * talking to the worker). Events: 'preview', 'accepted', 'rejected', 'propagation', 'busy'. Failures
+ * have one channel: the call that failed rejects (previewBox, propagate); a failed propagation also
+ * ends its 'propagation' events with state 'failed', keeping the slices it finished as one undo step.
  */
 import type { Types } from '@cornerstonejs/core';
 import type { SliceImage } from '../dicom/slice-image.ts';
@@ -268,6 +270,7 @@ export class BoxPromptController extends EventTarget {
     const changes: SliceChange[] = [];
     const steps: Array<1 | -1> = direction === 'both' ? [1, -1] : direction === 'up' ? [1] : [-1];
     let state: PropagationEventDetail = { state: 'running', slicesDone: 0, lastSliceIndex: startIndex };
+    let failure: unknown;
     this.emit('busy', { busy: true, what: 'propagate' });
     try {
       for (const step of steps) {
@@ -309,13 +312,14 @@ export class BoxPromptController extends EventTarget {
       state = { ...state, state: abort.signal.aborted ? 'cancelled' : 'done', slicesDone: changes.length };
     } catch (error) {
       state = { ...state, state: 'failed', slicesDone: changes.length, reason: (error as Error).message };
-      this.emit('error', error);
+      failure = error;
     } finally {
       pushSliceChanges(start.segmentationId, changes, 'propagation');
       this.propagation = null;
       this.emit('busy', { busy: false, what: 'propagate' });
     }
     this.emit('propagation', state);
+    if (failure !== undefined) throw failure;
     return state;
   }
 }

@@ -4,7 +4,7 @@
  * background encodes of neighbouring slices. Cornerstone-free: only messages, the Segmenter interface
  * and the compose steps (a mask into a labelmap slice, labelmap slices to and from SEG).
  */
-import { RobustMedSamError } from '../../errors.ts';
+import { InputError, RobustMedSamError } from '../../errors.ts';
 import { maskBoundingBox } from '../../model/mask-box.ts';
 import type { Segmenter } from '../../model/segmenter.ts';
 import { composeMaskIntoLabelmap } from '../labelmap-compose.ts';
@@ -84,10 +84,7 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
   /** Queued jobs of an engine being replaced never run; their callers hear so. */
   const dropQueued = () => {
     for (const job of queue.splice(0)) {
-      fail(
-        job.id,
-        new RobustMedSamError('cancelled', 'The engine was replaced before this job ran.', 'Try again.'),
-      );
+      fail(job.id, new InputError('cancelled', 'The engine was replaced before this job ran.', 'Try again.'));
     }
   };
 
@@ -97,11 +94,7 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
 
   const requireSegmenter = (): Segmenter => {
     if (!segmenter) {
-      throw new RobustMedSamError(
-        'no-engine',
-        'No segmentation engine is loaded yet.',
-        'Load an engine first.',
-      );
+      throw new InputError('no-engine', 'No segmentation engine is loaded yet.', 'Load an engine first.');
     }
     return segmenter;
   };
