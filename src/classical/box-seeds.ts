@@ -1,3 +1,4 @@
+import type { Box } from '../model/prompts.ts';
 import { largestRegion } from './regions.ts';
 
 /**
@@ -15,7 +16,7 @@ export interface Domain {
   width: number;
   height: number;
   /** The box inside the domain, in domain pixels (inclusive). */
-  box: { x0: number; y0: number; x1: number; y1: number };
+  box: Box;
 }
 
 export interface BoxSeeds {

@@ -1,6 +1,6 @@
 import type { SliceImage } from '../dicom/slice-image.ts';
 import { InputError } from '../errors.ts';
-import { normaliseBox } from '../model/prompts.ts';
+import { type Box, normaliseBox } from '../model/prompts.ts';
 import type { Prompt, Segmenter, SegmenterInfo, SegmentOptions, SegmentResult } from '../model/segmenter.ts';
 import { checkSlice } from '../model/slice-check.ts';
 import { resolveWindow, windowTo8Bit } from '../model/window.ts';
@@ -209,12 +209,7 @@ function addPointSeeds(seeds: Int8Array, domain: Domain, points: NonNullable<Pro
 }
 
 /** The box (integer pixels) grown by `ring` pixels on every side, clamped to the image. */
-function domainAround(
-  box: { x0: number; y0: number; x1: number; y1: number },
-  rows: number,
-  columns: number,
-  ring: number,
-): Domain {
+function domainAround(box: Box, rows: number, columns: number, ring: number): Domain {
   const x0 = Math.round(box.x0);
   const y0 = Math.round(box.y0);
   const x1 = Math.round(box.x1);

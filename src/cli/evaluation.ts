@@ -1,5 +1,6 @@
 import type { SliceImage } from '../dicom/slice-image.ts';
 import { boxAroundMask } from '../model/mask-box.ts';
+import type { Box } from '../model/prompts.ts';
 import type { Segmenter, Window } from '../model/segmenter.ts';
 import { dice, median } from '../robustness/metrics.ts';
 
@@ -20,7 +21,7 @@ export interface EvaluationRecord {
   slice: number;
   sopInstanceUID: string;
   structure: string;
-  box: { x0: number; y0: number; x1: number; y1: number };
+  box: Box;
   dice: number;
   truthArea: number;
   predictedArea: number;

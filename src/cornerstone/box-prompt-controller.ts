@@ -9,6 +9,7 @@ import type { Types } from '@cornerstonejs/core';
 import type { SliceImage } from '../dicom/slice-image.ts';
 import { InputError } from '../errors.ts';
 import { grownBox, type MaskBox } from '../model/mask-box.ts';
+import type { Box } from '../model/prompts.ts';
 import type { Window } from '../model/segmenter.ts';
 import {
   announce,
@@ -24,14 +25,6 @@ import { type LabelmapArray, PREVIEW_LABEL_VALUE } from './labelmap-compose.ts';
 import { core, tools } from './libraries.ts';
 import type { SegmenterClient } from './segmenter-client.ts';
 import { sliceImageFromCornerstone } from './slice-from-image.ts';
-
-/** A box in the slice's pixel frame (x = column, y = row), corners in any order. */
-export interface PixelBox {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
 
 export interface ControllerSettings {
   /** Use the viewport's current VOI as the 8-bit window instead of the modality default. */
@@ -54,7 +47,7 @@ export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
 export interface PreviewEventDetail {
   referencedImageId: string;
   segmentIndex: number;
-  box: PixelBox;
+  box: Box;
   maskBox: MaskBox | null;
   score: number;
   changed: number;
@@ -75,7 +68,7 @@ interface PendingPreview {
   target: LabelmapTarget;
   before: LabelmapArray;
   accepted: LabelmapArray;
-  box: PixelBox;
+  box: Box;
   maskBox: MaskBox | null;
 }
 
@@ -138,7 +131,7 @@ export class BoxPromptController extends EventTarget {
     segmentationId: string;
     segmentIndex: number;
     referencedImageId: string;
-    box: PixelBox;
+    box: Box;
     window?: Window;
   }): Promise<PreviewEventDetail | null> {
     const serial = ++this.requestSerial;

@@ -11,7 +11,8 @@
 import type { Types } from '@cornerstonejs/core';
 import type { Types as ToolTypes } from '@cornerstonejs/tools';
 import { InputError } from '../errors.ts';
-import type { BoxPromptController, PixelBox } from './box-prompt-controller.ts';
+import type { Box } from '../model/prompts.ts';
+import type { BoxPromptController } from './box-prompt-controller.ts';
 import { worldToPixel } from './image-plane.ts';
 import { type CornerstoneLibraries, cornerstoneLibraries } from './libraries.ts';
 
@@ -134,7 +135,7 @@ function defineBoxPromptTool({ cornerstone, cornerstoneTools }: CornerstoneLibra
      * Pixel box on the image shown, from two world corners in any order. Not clamped here: the engines'
      * `normaliseBox` clamps to the image and rejects a box wholly outside it with a typed error.
      */
-    private pixelBox(imageId: string, a: Types.Point3, b: Types.Point3): PixelBox {
+    private pixelBox(imageId: string, a: Types.Point3, b: Types.Point3): Box {
       const [x0, y0] = worldToPixel(imageId, a);
       const [x1, y1] = worldToPixel(imageId, b);
       return { x0, y0, x1, y1 };

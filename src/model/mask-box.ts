@@ -2,13 +2,10 @@
  * Boxes from masks: the prompt for the next slice in propagation, and the box around a ground-truth
  * structure in evaluate and the robustness benchmark. Pixel indices, x = column, y = row, inclusive.
  */
+import type { Box } from './prompts.ts';
 
-/** Bounding box of the non-zero pixels, inclusive, or null for an empty mask. */
-export interface MaskBox {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
+/** Bounding box of the non-zero pixels, inclusive, and their count. */
+export interface MaskBox extends Box {
   area: number;
 }
 
@@ -36,12 +33,7 @@ export function maskBoundingBox(mask: Uint8Array, rows: number, columns: number)
  * The box that prompts the next slice during propagation: the previous mask's bounding box grown by
  * `margin` pixels on every side and clamped to the image.
  */
-export function grownBox(
-  box: MaskBox,
-  margin: number,
-  rows: number,
-  columns: number,
-): { x0: number; y0: number; x1: number; y1: number } {
+export function grownBox(box: MaskBox, margin: number, rows: number, columns: number): Box {
   return {
     x0: Math.max(0, box.x0 - margin),
     y0: Math.max(0, box.y0 - margin),
@@ -56,7 +48,7 @@ export function boxAroundMask(
   rows: number,
   columns: number,
   margin: number,
-): { x0: number; y0: number; x1: number; y1: number } | undefined {
+): Box | undefined {
   const box = maskBoundingBox(mask, rows, columns);
   return box ? grownBox(box, margin, rows, columns) : undefined;
 }

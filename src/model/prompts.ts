@@ -3,7 +3,11 @@ import type { ToInputFrame } from './contract.ts';
 import { LOW_RES_SIDE } from './input-frame.ts';
 import type { Prompt } from './segmenter.ts';
 
-/** A box with sorted corners, inside the image, in slice pixel coordinates (x = column, y = row). */
+/**
+ * The one box shape: two opposite corners in slice pixel coordinates (x = column, y = row, at pixel
+ * centres). As drawn or typed the corners may come in any order; `normaliseBox` sorts them and keeps
+ * them inside the image.
+ */
 export interface Box {
   x0: number;
   y0: number;

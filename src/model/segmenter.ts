@@ -1,4 +1,5 @@
 import type { SliceImage } from '../dicom/slice-image.ts';
+import type { Box } from './prompts.ts';
 
 /**
  * The one interface every engine (the ONNX model runtime, the model-free classical engine) offers to
@@ -16,7 +17,7 @@ export interface Window {
  * A box may be given with its corners in any order (a box dragged in any direction).
  */
 export interface Prompt {
-  box?: { x0: number; y0: number; x1: number; y1: number };
+  box?: Box;
   /** label 1 = include, 0 = exclude. */
   points?: Array<{ x: number; y: number; label: 0 | 1 }>;
   /** Low-res logits from an earlier `segment` of the same slice, fed back for refinement. */

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { type OhifServer, type OhifServerOptions, startOhifServer } from '../../extension/ohif/server.ts';
+import type { Box } from '../../src/model/prompts.ts';
 import { REPO_ROOT } from '../helpers/tools.ts';
 
 export const OHIF_APP = resolve(REPO_ROOT, 'vendor/ohif-app');
@@ -141,7 +142,7 @@ export function imageToClient(page: Page, x: number, y: number): Promise<[number
 }
 
 /** Drags a box with the mouse from image pixel (x0, y0) to (x1, y1) of the slice shown. */
-export async function dragImageBox(page: Page, box: { x0: number; y0: number; x1: number; y1: number }) {
+export async function dragImageBox(page: Page, box: Box) {
   const [ax, ay] = await imageToClient(page, box.x0, box.y0);
   const [bx, by] = await imageToClient(page, box.x1, box.y1);
   await page.mouse.move(ax, ay);

@@ -22,6 +22,7 @@ import { readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
 import { maskBoundingBox } from '../../src/model/mask-box.ts';
 import { loadModelFolder } from '../../src/model/model-folder-node.ts';
 import { ModelSegmenter } from '../../src/model/model-segmenter.ts';
+import type { Box } from '../../src/model/prompts.ts';
 import type { Segmenter } from '../../src/model/segmenter.ts';
 import { dice } from '../../src/robustness/metrics.ts';
 import { missingTools } from '../helpers/tools.ts';
@@ -63,7 +64,7 @@ const missing = missingTools({
 const ours = (errors: string[]) => errors.filter((e) => /robustmedsam/i.test(e));
 
 interface PreviewDetail {
-  box: { x0: number; y0: number; x1: number; y1: number };
+  box: Box;
   changed: number;
 }
 

@@ -14,6 +14,7 @@ import { build, type PreviewServer, preview } from 'vite';
 import type { ViewerState } from '../../extension/demo/viewer-state.ts';
 import type { SeriesFromMetadata } from '../../src/cornerstone/series-metadata.ts';
 import type { SliceImage } from '../../src/dicom/slice-image.ts';
+import type { Box } from '../../src/model/prompts.ts';
 import type { Segmenter } from '../../src/model/segmenter.ts';
 import { REPO_ROOT } from '../helpers/tools.ts';
 
@@ -186,10 +187,7 @@ export const segSeriesFromMetadata = (page: Page): Promise<SeriesFromMetadata> =
   page.evaluate(() => (window as unknown as ViewerWindow).__viewer.segSeriesFromMetadata());
 
 /** Drags a box with the mouse from image pixel (x0, y0) to (x1, y1) of the slice shown. */
-export async function dragImageBox(
-  page: Page,
-  box: { x0: number; y0: number; x1: number; y1: number },
-): Promise<void> {
+export async function dragImageBox(page: Page, box: Box): Promise<void> {
   const toClient = (x: number, y: number) =>
     page.evaluate(([px, py]) => (window as unknown as ViewerWindow).__viewer.imageToClient(px, py), [x, y]);
   const [ax, ay] = await toClient(box.x0, box.y0);
@@ -273,7 +271,7 @@ export function shownColour(page: Page, x: number, y: number): Promise<number[]>
 export async function agreementWithNode(
   reference: Segmenter,
   slice: SliceImage,
-  box: { x0: number; y0: number; x1: number; y1: number },
+  box: Box,
   accepted: Uint8Array,
 ): Promise<number> {
   try {

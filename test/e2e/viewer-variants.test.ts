@@ -20,6 +20,7 @@ import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts
 import { readSeries, type Series } from '../../src/dicom/series.ts';
 import { readDicomFile, readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
 import { boxAroundMask } from '../../src/model/mask-box.ts';
+import type { Box } from '../../src/model/prompts.ts';
 import { dice } from '../../src/robustness/metrics.ts';
 import { expectSameSegSeries } from '../cornerstone/seg-series-compare.ts';
 import { enhancedFrom } from '../dicom/enhanced-copy.ts';
@@ -56,7 +57,7 @@ const missing = missingTools({ commands: ['dciodvfy'], paths: [CHROMIUM, CT, CT_
 
 interface PreviewDetail {
   referencedImageId: string;
-  box: { x0: number; y0: number; x1: number; y1: number };
+  box: Box;
   changed: number;
 }
 
