@@ -17,13 +17,14 @@ import type {
   EngineChoice,
   EngineStatus,
   ProgressEvent,
+  RequestOf,
+  RequestType,
   SegmentJob,
   SegmentReply,
+  WorkerReplies,
   WorkerReply,
   WorkerRequest,
 } from './worker/protocol.ts';
-
-type RequestBody = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 /** An error the worker reported, rebuilt with its code and hint. */
 export class SegmenterWorkerError extends RobustMedSamError {
@@ -78,18 +79,23 @@ export class SegmenterClient extends EventTarget {
     else p.resolve(reply.value);
   }
 
-  private call<T>(body: RequestBody, transfer: Transferable[] = []): Promise<T> {
+  /** Sends a request; its reply is correlated by id, and typed by the request's kind (WorkerReplies). */
+  private call<K extends RequestType>(
+    type: K,
+    body: Omit<RequestOf<K>, 'type'>,
+    transfer: Transferable[] = [],
+  ): Promise<WorkerReplies[K]> {
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<WorkerReplies[K]>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ ...body, id } as WorkerRequest, transfer);
+      this.worker.postMessage({ ...body, type, id } as WorkerRequest, transfer);
     });
   }
 
   async load(engine: EngineChoice, threads?: number): Promise<EngineStatus> {
     this.status = null;
     this.dispatchEvent(new CustomEvent('engine', { detail: null }));
-    const status = await this.call<EngineStatus>({ type: 'load', engine, threads });
+    const status = await this.call('load', { engine, threads });
     this.status = status;
     this.dispatchEvent(new CustomEvent<EngineStatus>('engine', { detail: status }));
     return status;
@@ -100,35 +106,35 @@ export class SegmenterClient extends EventTarget {
     slice: SliceImage,
     options: { window?: Window; background: boolean },
   ): Promise<{ skipped: boolean; ms: number }> {
-    return this.call({ type: 'encode', slice, window: options.window, background: options.background });
+    return this.call('encode', { slice, window: options.window, background: options.background });
   }
 
   segment(job: SegmentJob): Promise<SegmentReply> {
-    return this.call<SegmentReply>({ type: 'segment', job });
+    return this.call('segment', { job });
   }
 
   /** SEG bytes from labelmap slices; the job's label slices are handed to the worker (unusable here after). */
   writeSeg(job: SegWriteJob): Promise<SegWritten> {
-    return this.call<SegWritten>({ type: 'seg-write', job }, buffersOf(job.labelSlices));
+    return this.call('seg-write', { job }, buffersOf(job.labelSlices));
   }
 
   /** A SEG parsed and placed on the series; the bytes are copied, not handed over. */
   readSeg(job: SegReadJob): Promise<SegOnSeries> {
-    return this.call<SegOnSeries>({ type: 'seg-read', job });
+    return this.call('seg-read', { job });
   }
 
   /** The placed SEG written into the given slices; masks and `before` arrays are handed over and come back. */
   composeSeg(job: SegComposeJob): Promise<SegComposed> {
     const arrays = [...job.masks, ...job.slices.map((s) => s.before)];
-    return this.call<SegComposed>({ type: 'seg-compose', job }, buffersOf(arrays));
+    return this.call('seg-compose', { job }, buffersOf(arrays));
   }
 
-  cancelBackground(): Promise<void> {
-    return this.call<void>({ type: 'cancel-background' });
+  async cancelBackground(): Promise<void> {
+    await this.call('cancel-background', {});
   }
 
   async dispose(): Promise<void> {
-    await this.call<void>({ type: 'dispose' });
+    await this.call('dispose', {});
     this.worker.terminate();
   }
 }

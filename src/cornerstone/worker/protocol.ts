@@ -73,18 +73,26 @@ export type ProgressEvent =
       background: boolean;
     };
 
+/** The kinds of request. */
+export type RequestType = WorkerRequest['type'];
+
+/** A request of one kind, without the id the client adds. */
+export type RequestOf<K extends RequestType> = Omit<Extract<WorkerRequest, { type: K }>, 'id'>;
+
+/** What each kind of request is answered with: the one map the worker and the client share. */
+export interface WorkerReplies {
+  load: EngineStatus;
+  /** `skipped` when a background encode was cancelled before it ran. */
+  encode: { skipped: boolean; ms: number };
+  segment: SegmentReply;
+  'cancel-background': null;
+  'seg-write': SegWritten;
+  'seg-read': SegOnSeries;
+  'seg-compose': SegComposed;
+  dispose: null;
+}
+
 export type WorkerReply =
-  | {
-      id: number;
-      type: 'result';
-      value:
-        | EngineStatus
-        | SegmentReply
-        | { skipped: boolean; ms: number }
-        | SegWritten
-        | SegOnSeries
-        | SegComposed
-        | null;
-    }
+  | { id: number; type: 'result'; value: WorkerReplies[RequestType] }
   | { id: number; type: 'error'; error: { name: string; code?: string; message: string; hint?: string } }
   | { id: number; type: 'progress'; event: ProgressEvent };

@@ -13,7 +13,9 @@ import type {
   EngineChoice,
   EngineStatus,
   ProgressEvent,
+  RequestType,
   SegmentReply,
+  WorkerReplies,
   WorkerReply,
   WorkerRequest,
 } from './protocol.ts';
@@ -37,7 +39,8 @@ interface Job {
   background: boolean;
   /** performance.now() when the request arrived: the wait before it ran is reported. */
   queuedAt: number;
-  run: () => Promise<{ value: unknown; transfer?: Transferable[] }>;
+  /** The job's work; its value is one of the protocol's replies (WorkerReplies). */
+  run: () => Promise<{ value: WorkerReplies[RequestType]; transfer?: Transferable[] }>;
 }
 
 export function serveSegmenter(port: Port, factories: EngineFactories): void {
@@ -73,7 +76,7 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
         const { value, transfer } = await job.run();
         const timings = (value as { timings?: Record<string, number> } | null)?.timings;
         if (timings) timings.queued = waited;
-        reply({ id: job.id, type: 'result', value: value as never }, transfer);
+        reply({ id: job.id, type: 'result', value }, transfer);
       } catch (error) {
         fail(job.id, error);
       }
