@@ -66,9 +66,9 @@ async function main(): Promise<void> {
     },
     resolveCustomizations(),
   );
-  const notifyError = (event: Event) => setMessage(describeError((event as CustomEvent).detail), true);
-  session.addEventListener('error', notifyError);
-  session.client.addEventListener('error', notifyError);
+  const notifyError = (error: Error) => setMessage(describeError(error), true);
+  session.on('error', notifyError);
+  session.client.on('error', notifyError);
   state.session = session;
   state.segHost = createDefaultSegHost({ notify: (message) => setMessage(message) });
   state.toolGroup = toolGroup;
@@ -78,8 +78,8 @@ async function main(): Promise<void> {
     value: RobustMedSamCustomizations[K],
   ) => session.configure({ ...session.customizations, [key]: value });
   let lastPreview: unknown = null;
-  session.controller.addEventListener('preview', (e) => {
-    lastPreview = (e as CustomEvent).detail;
+  session.controller.on('preview', (detail) => {
+    lastPreview = detail;
   });
   renderToolbar(state, toolGroup);
   bindKeys();

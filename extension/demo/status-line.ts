@@ -17,8 +17,7 @@ export function wireStatus(state: ViewerState): void {
   const result = $('status-result');
   const badge = $('engine-badge');
   let encodedNeighbours = 0;
-  session.client.addEventListener('engine', (e) => {
-    const status = (e as CustomEvent).detail;
+  session.client.on('engine', (status) => {
     if (!status) {
       engine.textContent = 'Engine: loading…';
       badge.textContent = 'loading engine';
@@ -48,22 +47,20 @@ export function wireStatus(state: ViewerState): void {
       progress.textContent = `Encoded (${Math.round(event.ms ?? 0)} ms; ${encodedNeighbours} neighbours ready)`;
     }
   });
-  session.addEventListener('preview-shown', (e) => {
-    const t = (e as CustomEvent).detail;
-    const stages = Object.entries(t.workerTimings as Record<string, number>)
+  session.on('preview-shown', (t) => {
+    const stages = Object.entries(t.workerTimings)
       .map(([k, v]) => `${k} ${Math.round(v)}`)
       .join(', ');
     result.textContent = `Preview in ${Math.round(t.previewAt - t.mouseUpAt)} ms (${stages}) — Enter accepts, Esc rejects`;
     result.dataset.previewCount = String(session.timings.length);
   });
-  session.controller.addEventListener('accepted', () => {
+  session.controller.on('accepted', () => {
     result.textContent = 'Accepted.';
   });
-  session.controller.addEventListener('rejected', () => {
+  session.controller.on('rejected', () => {
     result.textContent = 'Rejected.';
   });
-  session.controller.addEventListener('propagation', (e) => {
-    const d = (e as CustomEvent).detail;
+  session.controller.on('propagation', (d) => {
     result.textContent =
       d.state === 'running'
         ? `Propagating… ${d.slicesDone} slices (at ${d.lastSliceIndex + 1})`

@@ -285,9 +285,9 @@ function register(context: ModuleContext & { configuration?: RobustMedSamConfigu
     resolveCustomizations(services.customizationService),
   );
   // Errors outside any command (a box drawn with the tool, a propagation step, a crashed worker).
-  const notify = (event: Event) => notifyError(servicesManager, (event as CustomEvent).detail);
-  session.addEventListener('error', notify);
-  session.client.addEventListener('error', notify);
+  const notify = (error: Error) => notifyError(servicesManager, error);
+  session.on('error', notify);
+  session.client.on('error', notify);
   // What an export or load did goes where OHIF shows everything else.
   const store: SegStore | undefined = ohifSegStore(context);
   const segHost =

@@ -6,11 +6,12 @@
 
 import type { Types } from '@cornerstonejs/core';
 import type { Types as ToolsTypes } from '@cornerstonejs/tools';
-import { BoxPromptController, type PreviewEventDetail } from '../../src/cornerstone/box-prompt-controller.ts';
+import { BoxPromptController } from '../../src/cornerstone/box-prompt-controller.ts';
 import { BOX_PROMPT_TOOL_NAME, boxPromptToolClass } from '../../src/cornerstone/box-prompt-tool.ts';
 import { core, tools } from '../../src/cornerstone/libraries.ts';
 import { NeighbourEncoder } from '../../src/cornerstone/neighbour-encoder.ts';
 import { SegmenterClient } from '../../src/cornerstone/segmenter-client.ts';
+import { TypedEventTarget } from '../../src/cornerstone/typed-events.ts';
 import type { EngineStatus, ProgressEvent } from '../../src/cornerstone/worker/protocol.ts';
 import type { RobustMedSamCustomizations } from './customizations.ts';
 
@@ -33,7 +34,13 @@ export interface MouseUpTiming {
   workerTimings: Record<string, number>;
 }
 
-export class RobustMedSamSession extends EventTarget {
+/** The session's own events: a failure outside any call (a box drawn with the tool), a preview on screen. */
+export interface SessionEvents extends Record<string, unknown> {
+  error: Error;
+  'preview-shown': MouseUpTiming;
+}
+
+export class RobustMedSamSession extends TypedEventTarget<SessionEvents> {
   readonly host: SessionHost;
   private inForce: RobustMedSamCustomizations;
   readonly client: SegmenterClient;
@@ -52,8 +59,7 @@ export class RobustMedSamSession extends EventTarget {
     this.controller = new BoxPromptController(this.client);
     this.encoder = new NeighbourEncoder(this.controller, { radius: customizations.slicesToPreEncode });
     this.configure(customizations);
-    this.controller.addEventListener('preview', (event) => {
-      const detail = (event as CustomEvent<PreviewEventDetail>).detail;
+    this.controller.on('preview', (detail) => {
       // Announcing the preview made Cornerstone schedule a render of the segmentation; the preview counts
       // as shown at the first animation frame after that render (or after 2 s, should none come).
       const { eventTarget } = core();
@@ -70,9 +76,7 @@ export class RobustMedSamSession extends EventTarget {
             previewAt: performance.now(),
             workerTimings: detail.timings,
           });
-          this.dispatchEvent(
-            new CustomEvent('preview-shown', { detail: this.timings[this.timings.length - 1] }),
-          );
+          this.emit('preview-shown', this.timings[this.timings.length - 1]);
         });
       };
       const fallback = setTimeout(shown, 2000);
@@ -105,7 +109,7 @@ export class RobustMedSamSession extends EventTarget {
     if (!state.tools[BOX_PROMPT_TOOL_NAME]) addTool(boxPromptToolClass());
     toolGroup.addTool(BOX_PROMPT_TOOL_NAME, {
       getController: () => this.controller,
-      onError: (error: Error) => this.dispatchEvent(new CustomEvent('error', { detail: error })),
+      onError: (error: Error) => this.emit('error', error),
       onMouseUp: (at: number) => {
         this.lastMouseUp = at;
       },
@@ -168,6 +172,6 @@ export class RobustMedSamSession extends EventTarget {
   }
 
   onProgress(listener: (event: ProgressEvent) => void): void {
-    this.client.addEventListener('progress', (e) => listener((e as CustomEvent<ProgressEvent>).detail));
+    this.client.on('progress', listener);
   }
 }

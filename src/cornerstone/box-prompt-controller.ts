@@ -25,6 +25,7 @@ import { type LabelmapArray, PREVIEW_LABEL_VALUE } from './labelmap-compose.ts';
 import { core, tools } from './libraries.ts';
 import type { SegmenterClient } from './segmenter-client.ts';
 import { sliceImageFromCornerstone } from './slice-from-image.ts';
+import { TypedEventTarget } from './typed-events.ts';
 
 export interface ControllerSettings {
   /** Use the viewport's current VOI as the 8-bit window instead of the modality default. */
@@ -81,7 +82,16 @@ interface AcceptedSlice {
 
 const SLICE_CACHE_SIZE = 8;
 
-export class BoxPromptController extends EventTarget {
+/** The controller's events and what each carries. */
+export interface ControllerEvents extends Record<string, unknown> {
+  preview: PreviewEventDetail;
+  accepted: { referencedImageId: string; segmentIndex: number };
+  rejected: { referencedImageId: string };
+  propagation: PropagationEventDetail;
+  busy: { busy: boolean; what: 'segment' | 'propagate' };
+}
+
+export class BoxPromptController extends TypedEventTarget<ControllerEvents> {
   readonly client: SegmenterClient;
   settings: ControllerSettings;
   private pending: PendingPreview | null = null;
@@ -94,10 +104,6 @@ export class BoxPromptController extends EventTarget {
     super();
     this.client = client;
     this.settings = { ...DEFAULT_CONTROLLER_SETTINGS, ...settings };
-  }
-
-  private emit<T>(type: string, detail: T): void {
-    this.dispatchEvent(new CustomEvent<T>(type, { detail }));
   }
 
   /** The slice for an image id (loaded through Cornerstone when not cached), memoised for a few slices. */

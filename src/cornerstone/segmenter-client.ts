@@ -13,6 +13,7 @@ import type {
   SegWriteJob,
   SegWritten,
 } from './seg-compose.ts';
+import { TypedEventTarget } from './typed-events.ts';
 import type {
   EngineChoice,
   EngineStatus,
@@ -45,7 +46,14 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-export class SegmenterClient extends EventTarget {
+/** The client's events: the engine loaded (null while loading), progress, and a crashed worker. */
+export interface ClientEvents extends Record<string, unknown> {
+  engine: EngineStatus | null;
+  progress: ProgressEvent;
+  error: SegmenterWorkerError;
+}
+
+export class SegmenterClient extends TypedEventTarget<ClientEvents> {
   private readonly worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -63,13 +71,13 @@ export class SegmenterClient extends EventTarget {
       });
       for (const p of this.pending.values()) p.reject(error);
       this.pending.clear();
-      this.dispatchEvent(new CustomEvent('error', { detail: error }));
+      this.emit('error', error);
     });
   }
 
   private onMessage(reply: WorkerReply): void {
     if (reply.type === 'progress') {
-      this.dispatchEvent(new CustomEvent<ProgressEvent>('progress', { detail: reply.event }));
+      this.emit('progress', reply.event);
       return;
     }
     const p = this.pending.get(reply.id);
@@ -94,10 +102,10 @@ export class SegmenterClient extends EventTarget {
 
   async load(engine: EngineChoice, threads?: number): Promise<EngineStatus> {
     this.status = null;
-    this.dispatchEvent(new CustomEvent('engine', { detail: null }));
+    this.emit('engine', null);
     const status = await this.call('load', { engine, threads });
     this.status = status;
-    this.dispatchEvent(new CustomEvent<EngineStatus>('engine', { detail: status }));
+    this.emit('engine', status);
     return status;
   }
 
