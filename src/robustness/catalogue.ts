@@ -77,7 +77,7 @@ export interface ModalityContext {
   reference?: number;
 }
 
-export interface CorruptionDefinition {
+export interface CorruptionDefinition<P extends CorruptionParameters = CorruptionParameters> {
   name: CorruptionName;
   /** 'image8': on the windowed 8-bit image (the paper's). 'modality': on modality values. */
   domain: 'image8' | 'modality';
@@ -86,27 +86,33 @@ export interface CorruptionDefinition {
   summary: string;
   /** The parameter per severity level 1-5, as a reader would write it. */
   levels: readonly string[];
-  draw(severity: Severity, rng: Rng): CorruptionParameters;
+  draw(severity: Severity, rng: Rng): P;
 }
 
-interface Image8Definition extends CorruptionDefinition {
+interface Image8Definition<P extends CorruptionParameters = CorruptionParameters>
+  extends CorruptionDefinition<P> {
   domain: 'image8';
-  apply(image: Image8, parameters: CorruptionParameters, rng: Rng): Image8;
+  apply(image: Image8, parameters: P, rng: Rng): Image8;
 }
 
-interface ModalityDefinition extends CorruptionDefinition {
+interface ModalityDefinition<P extends CorruptionParameters = CorruptionParameters>
+  extends CorruptionDefinition<P> {
   domain: 'modality';
   modality: 'CT' | 'MR';
-  apply(
-    image: ModalityImage,
-    parameters: CorruptionParameters,
-    rng: Rng,
-    context: ModalityContext,
-  ): Float32Array;
+  apply(image: ModalityImage, parameters: P, rng: Rng, context: ModalityContext): Float32Array;
 }
 
+/**
+ * Each definition's `apply` takes exactly the parameters its `draw` returns (checked here, where P is
+ * inferred from `draw`); the catalogue then holds them by the common shape, since the parameters a
+ * definition is given always come from its own draw (drawParameters).
+ */
+const image8Corruption = <P extends CorruptionParameters>(d: Image8Definition<P>) =>
+  d as unknown as Image8Definition;
+const modalityCorruption = <P extends CorruptionParameters>(d: ModalityDefinition<P>) =>
+  d as unknown as ModalityDefinition;
+
 const level = <T>(table: readonly T[], severity: Severity): T => table[severity - 1];
-const num = (p: CorruptionParameters, key: string) => p[key] as number;
 
 const GAUSS_STD = [8, 12, 16, 24, 32];
 const BLUR_KERNELS = [[3], [5], [7, 9, 11, 13], [15, 17, 19], [21, 23, 25]];
@@ -168,15 +174,15 @@ const MR_SPIKE_INTENSITY = [0.05, 0.1, 0.2, 0.35, 0.5];
 const describeRange = (r: number[]) => `${r[0]}-${r[1]}`;
 
 const DEFINITIONS: Array<Image8Definition | ModalityDefinition> = [
-  {
+  image8Corruption({
     name: 'gauss_noise',
     domain: 'image8',
     summary: 'additive Gaussian noise',
     levels: GAUSS_STD.map((s) => `std ${s}`),
     draw: (severity) => ({ std: level(GAUSS_STD, severity) }),
-    apply: (image, p, rng) => gaussNoise(image, num(p, 'std'), rng),
-  },
-  {
+    apply: (image, p, rng) => gaussNoise(image, p.std, rng),
+  }),
+  image8Corruption({
     name: 'gaussian_blur',
     domain: 'image8',
     summary: "Gaussian blur, OpenCV's kernel for the size (sigma 0.3((k-1)/2-1)+0.8)",
@@ -185,9 +191,9 @@ const DEFINITIONS: Array<Image8Definition | ModalityDefinition> = [
       const kernel = rng.pick(level(BLUR_KERNELS, severity));
       return { kernel, sigma: openCvSigma(kernel) };
     },
-    apply: (image, p) => gaussianBlur(image, num(p, 'kernel')),
-  },
-  {
+    apply: (image, p) => gaussianBlur(image, p.kernel),
+  }),
+  image8Corruption({
     name: 'contrast',
     domain: 'image8',
     summary: 'contrast stretched about grey 128',
@@ -196,9 +202,9 @@ const DEFINITIONS: Array<Image8Definition | ModalityDefinition> = [
       const [a, b] = level(CONTRAST_RANGES, severity);
       return { factor: rng.uniformRange(a, b) };
     },
-    apply: (image, p) => contrast(image, num(p, 'factor')),
-  },
-  {
+    apply: (image, p) => contrast(image, p.factor),
+  }),
+  image8Corruption({
     name: 'brightness',
     domain: 'image8',
     summary: 'intensities scaled down (darker)',
@@ -207,9 +213,9 @@ const DEFINITIONS: Array<Image8Definition | ModalityDefinition> = [
       const [a, b] = level(BRIGHTNESS_RANGES, severity);
       return { factor: rng.uniformRange(a, b) };
     },
-    apply: (image, p) => brightness(image, num(p, 'factor')),
-  },
-  {
+    apply: (image, p) => brightness(image, p.factor),
+  }),
+  image8Corruption({
     name: 'compression',
     domain: 'image8',
     summary: 'JPEG compression artefacts (jpeg-js round trip)',
@@ -218,9 +224,9 @@ const DEFINITIONS: Array<Image8Definition | ModalityDefinition> = [
       const [a, b] = level(JPEG_QUALITIES, severity);
       return { quality: rng.integer(a, b) };
     },
-    apply: (image, p) => jpegCompress(image, num(p, 'quality')),
-  },
-  {
+    apply: (image, p) => jpegCompress(image, p.quality),
+  }),
+  image8Corruption({
     name: 'color_jitter',
     domain: 'image8',
     summary: 'ColorJitter: on a grey image, a random brightness and contrast factor in random order',
@@ -232,52 +238,52 @@ const DEFINITIONS: Array<Image8Definition | ModalityDefinition> = [
     },
     apply: (image, p) =>
       colorJitter(image, {
-        brightness: num(p, 'brightness'),
-        contrast: num(p, 'contrast'),
-        brightnessFirst: p.brightnessFirst as boolean,
+        brightness: p.brightness,
+        contrast: p.contrast,
+        brightnessFirst: p.brightnessFirst,
       }),
-  },
-  {
+  }),
+  image8Corruption({
     name: 'poisson_noise',
     domain: 'image8',
     summary: 'Poisson (shot) noise, Poisson(c x) / c on [0, 1]',
     levels: POISSON_C.map((c) => `c ${c}`),
     draw: (severity) => ({ c: level(POISSON_C, severity) }),
-    apply: (image, p, rng) => poissonNoise(image, num(p, 'c'), rng),
-  },
-  {
+    apply: (image, p, rng) => poissonNoise(image, p.c, rng),
+  }),
+  image8Corruption({
     name: 'speckle_noise',
     domain: 'image8',
     summary: 'multiplicative Gaussian (speckle) noise, x + x n',
     levels: SPECKLE_VARIANCE.map((v) => `variance ${v}`),
     draw: (severity) => ({ variance: level(SPECKLE_VARIANCE, severity) }),
-    apply: (image, p, rng) => speckleNoise(image, num(p, 'variance'), rng),
-  },
-  {
+    apply: (image, p, rng) => speckleNoise(image, p.variance, rng),
+  }),
+  image8Corruption({
     name: 'salt_pepper_noise',
     domain: 'image8',
     summary: 'salt and pepper, half white and half black pixels',
     levels: SALT_PEPPER_AMOUNT.map((a) => `amount ${a}`),
     draw: (severity) => ({ amount: level(SALT_PEPPER_AMOUNT, severity) }),
-    apply: (image, p, rng) => saltPepperNoise(image, num(p, 'amount'), rng),
-  },
-  {
+    apply: (image, p, rng) => saltPepperNoise(image, p.amount, rng),
+  }),
+  image8Corruption({
     name: 'rician_noise',
     domain: 'image8',
     summary: 'Rician noise on the magnitude, sqrt((x + n1)^2 + n2^2)',
     levels: RICIAN_SIGMA.map((s) => `sigma ${s}`),
     draw: (severity) => ({ sigma: level(RICIAN_SIGMA, severity) }),
-    apply: (image, p, rng) => ricianNoise(image, num(p, 'sigma'), rng),
-  },
-  {
+    apply: (image, p, rng) => ricianNoise(image, p.sigma, rng),
+  }),
+  image8Corruption({
     name: 'rayleigh_noise',
     domain: 'image8',
     summary: 'additive Rayleigh noise minus its mean',
     levels: RAYLEIGH_SCALE.map((s) => `scale ${s}`),
     draw: (severity) => ({ scale: level(RAYLEIGH_SCALE, severity) }),
-    apply: (image, p, rng) => rayleighNoise(image, num(p, 'scale'), rng),
-  },
-  {
+    apply: (image, p, rng) => rayleighNoise(image, p.scale, rng),
+  }),
+  image8Corruption({
     name: 'step_motion',
     domain: 'image8',
     summary:
@@ -287,10 +293,9 @@ const DEFINITIONS: Array<Image8Definition | ModalityDefinition> = [
       const [firstRowFraction, shift] = level(STEP_MOTION, severity);
       return { firstRowFraction, shift };
     },
-    apply: (image, p) =>
-      stepMotion(image, num(p, 'shift'), Math.floor(num(p, 'firstRowFraction') * image.rows)),
-  },
-  {
+    apply: (image, p) => stepMotion(image, p.shift, Math.floor(p.firstRowFraction * image.rows)),
+  }),
+  modalityCorruption({
     name: 'ct_low_dose',
     domain: 'modality',
     modality: 'CT',
@@ -300,9 +305,9 @@ const DEFINITIONS: Array<Image8Definition | ModalityDefinition> = [
       doseFraction: level(CT_DOSE_FRACTION, severity),
       fullDoseNoiseHu: CT_FULL_DOSE_NOISE_HU,
     }),
-    apply: (image, p, rng) => ctLowDose(image, num(p, 'doseFraction'), num(p, 'fullDoseNoiseHu'), rng),
-  },
-  {
+    apply: (image, p, rng) => ctLowDose(image, p.doseFraction, p.fullDoseNoiseHu, rng),
+  }),
+  modalityCorruption({
     name: 'mr_rician',
     domain: 'modality',
     modality: 'MR',
@@ -310,13 +315,9 @@ const DEFINITIONS: Array<Image8Definition | ModalityDefinition> = [
     levels: MR_NOISE_FRACTION.map((f) => `sigma ${f * 100}%`),
     draw: (severity) => ({ sigmaFraction: level(MR_NOISE_FRACTION, severity) }),
     apply: (image, p, rng, context) =>
-      mrRician(
-        image,
-        num(p, 'sigmaFraction') * (context.reference ?? referenceIntensity([image.values])),
-        rng,
-      ),
-  },
-  {
+      mrRician(image, p.sigmaFraction * (context.reference ?? referenceIntensity([image.values])), rng),
+  }),
+  modalityCorruption({
     name: 'mr_motion_ghosting',
     domain: 'modality',
     modality: 'MR',
@@ -327,9 +328,9 @@ const DEFINITIONS: Array<Image8Definition | ModalityDefinition> = [
       periodLines: rng.uniformRange(6, 16),
       phase: rng.uniformRange(0, 2 * Math.PI),
     }),
-    apply: (image, p) => mrMotionGhosting(image, num(p, 'amplitude'), num(p, 'periodLines'), num(p, 'phase')),
-  },
-  {
+    apply: (image, p) => mrMotionGhosting(image, p.amplitude, p.periodLines, p.phase),
+  }),
+  modalityCorruption({
     name: 'mr_bias_field',
     domain: 'modality',
     modality: 'MR',
@@ -339,9 +340,9 @@ const DEFINITIONS: Array<Image8Definition | ModalityDefinition> = [
       strength: level(MR_BIAS_STRENGTH, severity),
       coefficients: Array.from({ length: 9 }, () => rng.uniformRange(-1, 1)),
     }),
-    apply: (image, p) => mrBiasField(image, num(p, 'strength'), p.coefficients as number[]),
-  },
-  {
+    apply: (image, p) => mrBiasField(image, p.strength, p.coefficients),
+  }),
+  modalityCorruption({
     name: 'mr_spike',
     domain: 'modality',
     modality: 'MR',
@@ -359,13 +360,13 @@ const DEFINITIONS: Array<Image8Definition | ModalityDefinition> = [
       };
     },
     apply: (image, p) => {
-      const radius = num(p, 'radius');
-      const angle = num(p, 'angle');
+      const radius = p.radius;
+      const angle = p.angle;
       const ky = Math.round(radius * (image.rows / 2) * Math.sin(angle));
       const kx = Math.round(radius * (image.columns / 2) * Math.cos(angle));
-      return mrSpike(image, num(p, 'intensity'), { ky, kx }, num(p, 'phase'));
+      return mrSpike(image, p.intensity, { ky, kx }, p.phase);
     },
-  },
+  }),
 ];
 
 const BY_NAME = new Map(DEFINITIONS.map((d) => [d.name, d]));
