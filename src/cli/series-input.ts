@@ -4,6 +4,7 @@
  * spacing) printed, so no command changes a series without saying so.
  */
 import type { Command } from 'commander';
+import { loadImageCodecs } from '../dicom/codecs-node.ts';
 import type { Series } from '../dicom/series.ts';
 import { readSeriesFromDirectory } from '../dicom/series-node.ts';
 
@@ -17,8 +18,12 @@ export function withSkipUnreadable(command: Command): Command {
   );
 }
 
-/** Reads the series folder and prints its warnings to stderr. */
-export function readSeriesForCommand(dir: string, options: { skipUnreadable?: boolean }): Series {
+/** Reads the series folder (JPEG 2000 and JPEG-LS too) and prints its warnings to stderr. */
+export async function readSeriesForCommand(
+  dir: string,
+  options: { skipUnreadable?: boolean },
+): Promise<Series> {
+  await loadImageCodecs();
   const series = readSeriesFromDirectory(dir, { skipUnreadable: options.skipUnreadable === true });
   for (const warning of series.warnings) process.stderr.write(`robustmedsam: warning: ${warning}\n`);
   return series;

@@ -5,10 +5,12 @@ import { type DicomDataset, number } from './dataset.ts';
 import { decodeRleFrame } from './rle.ts';
 import {
   assertPixelsDecodable,
+  EXPLICIT_VR_BIG_ENDIAN,
   JPEG_BASELINE,
   JPEG_LOSSLESS,
   JPEG_LOSSLESS_SV1,
   RLE_LOSSLESS,
+  registeredDecoder,
 } from './transfer-syntax.ts';
 
 /**
@@ -37,11 +39,13 @@ export function nativeFrameBytes(
   }
   const pixelCount = rows * columns * samples;
   const frameBytes = Math.ceil((pixelCount * bitsAllocated) / 8);
+  const codec = registeredDecoder(transferSyntaxUID);
   const encapsulated =
     transferSyntaxUID === RLE_LOSSLESS ||
     transferSyntaxUID === JPEG_BASELINE ||
     transferSyntaxUID === JPEG_LOSSLESS ||
-    transferSyntaxUID === JPEG_LOSSLESS_SV1;
+    transferSyntaxUID === JPEG_LOSSLESS_SV1 ||
+    codec !== undefined;
   if (encapsulated) {
     // dcmjs returns one buffer per frame for encapsulated data (a single frame's fragments joined).
     const fragment =
@@ -52,6 +56,7 @@ export function nativeFrameBytes(
         `${source}: ${pixelData.length} compressed fragments for ${frames} frames.`,
       );
     }
+    if (codec) return codec(new Uint8Array(fragment), { rows, columns, bitsAllocated, samples }, source);
     if (transferSyntaxUID === RLE_LOSSLESS) {
       return decodeRleFrame(new Uint8Array(fragment), rows * columns, bitsAllocated / 8, source);
     }
@@ -77,7 +82,19 @@ export function nativeFrameBytes(
       'Its image attributes (Rows, Columns, BitsAllocated, SamplesPerPixel, NumberOfFrames) do not describe its pixel data; the file is damaged.',
     );
   }
-  return all.subarray(frame * frameBytes, (frame + 1) * frameBytes);
+  const bytes = all.subarray(frame * frameBytes, (frame + 1) * frameBytes);
+  // dcmjs hands pixel data of a big-endian file over as stored: swap each sample to little endian.
+  return transferSyntaxUID === EXPLICIT_VR_BIG_ENDIAN ? toLittleEndian(bytes, bitsAllocated) : bytes;
+}
+
+function toLittleEndian(bytes: Uint8Array, bitsAllocated: number): Uint8Array {
+  const width = bitsAllocated / 8;
+  if (width <= 1) return bytes;
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i + width <= bytes.length; i += width) {
+    for (let k = 0; k < width; k++) out[i + k] = bytes[i + width - 1 - k];
+  }
+  return out;
 }
 
 function decodeJpegLossless(

@@ -8,6 +8,31 @@ export const RLE_LOSSLESS = '1.2.840.10008.1.2.5';
 export const JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
 export const JPEG_LOSSLESS = '1.2.840.10008.1.2.4.57';
 export const JPEG_LOSSLESS_SV1 = '1.2.840.10008.1.2.4.70';
+export const JPEG_LS_LOSSLESS = '1.2.840.10008.1.2.4.80';
+export const JPEG_LS_NEAR_LOSSLESS = '1.2.840.10008.1.2.4.81';
+export const JPEG_2000_LOSSLESS = '1.2.840.10008.1.2.4.90';
+export const JPEG_2000 = '1.2.840.10008.1.2.4.91';
+
+/**
+ * Decoders that another module provides for one compressed syntax: a frame's encoded bytes to native
+ * little-endian pixel bytes. The codecs that need asynchronous start-up (JPEG 2000, JPEG-LS, as
+ * WebAssembly) register here once started (codecs-node.ts); the rest is built in.
+ */
+export type FrameDecoder = (
+  fragment: Uint8Array,
+  expected: { rows: number; columns: number; bitsAllocated: number; samples: number },
+  source: string,
+) => Uint8Array;
+
+const registered = new Map<string, FrameDecoder>();
+
+export function registerFrameDecoder(uids: string[], decoder: FrameDecoder): void {
+  for (const uid of uids) registered.set(uid, decoder);
+}
+
+export function registeredDecoder(uid: string): FrameDecoder | undefined {
+  return registered.get(uid);
+}
 
 /** Names for the error message when a file uses a transfer syntax we cannot decode. */
 const NAMES: Record<string, string> = {
@@ -47,14 +72,19 @@ export function assertPixelsDecodable(uid: string, source: string): void {
     uid === RLE_LOSSLESS ||
     uid === JPEG_BASELINE ||
     uid === JPEG_LOSSLESS ||
-    uid === JPEG_LOSSLESS_SV1
+    uid === JPEG_LOSSLESS_SV1 ||
+    uid === EXPLICIT_VR_BIG_ENDIAN ||
+    registered.has(uid)
   )
     return;
+  const codecs = [JPEG_LS_LOSSLESS, JPEG_LS_NEAR_LOSSLESS, JPEG_2000_LOSSLESS, JPEG_2000].includes(uid);
   throw new DicomError(
     'unsupported-transfer-syntax',
     `${source}: transfer syntax ${transferSyntaxName(uid)} cannot be decoded here.`,
-    'Supported: Implicit/Explicit VR Little Endian, Deflated Explicit VR Little Endian, RLE Lossless, ' +
-      'JPEG Lossless (process 14) and 8-bit JPEG Baseline. ' +
-      'Decompress the series first, e.g. with `gdcmconv --raw IN OUT` or `dcmdjpeg IN OUT`.',
+    codecs
+      ? 'Its codec is loaded by the command line (codecs-node.ts) but not in this context; decompress the series first, e.g. with `gdcmconv --raw IN OUT`.'
+      : 'Supported: Implicit/Explicit VR Little and Big Endian, Deflated Explicit VR Little Endian, RLE Lossless, ' +
+          'JPEG Lossless (process 14), 8-bit JPEG Baseline, and in the command line JPEG 2000 and JPEG-LS. ' +
+          'Decompress the series first, e.g. with `gdcmconv --raw IN OUT` or `dcmdjpeg IN OUT`.',
   );
 }

@@ -32,7 +32,7 @@ export async function runDegrade(options: DegradeOptions): Promise<void> {
   const window = options.window === undefined ? undefined : parseWindow(options.window);
   checkOutputFolder(options.out, '--out', { mustBeEmpty: true });
 
-  const series = readSeriesForCommand(options.series, options);
+  const series = await readSeriesForCommand(options.series, options);
   const context =
     definition.domain === 'modality'
       ? { reference: referenceIntensity(series.slices.map((s) => s.values)) }

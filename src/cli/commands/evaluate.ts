@@ -73,7 +73,7 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
     structures,
     slices: chosen,
     boxes,
-  } = loadEvaluationInput(readSeriesForCommand(options.series, options), options.truth, wantedSlices);
+  } = loadEvaluationInput(await readSeriesForCommand(options.series, options), options.truth, wantedSlices);
   const pixels = series.geometry.rows * series.geometry.columns;
 
   const segmenter = await openSegmenter(options.model);

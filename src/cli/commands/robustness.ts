@@ -117,7 +117,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
   }
   checkOutputFolder(options.out, '--out');
 
-  const series = readSeriesForCommand(options.series, options);
+  const series = await readSeriesForCommand(options.series, options);
   const corruptions = chooseCorruptions(options.corruptions, series.modality);
   const seg = parseSegmentation(readDicomFile(options.truth).bytes, options.truth);
   const { masks } = masksForSeries(seg, series);

@@ -76,7 +76,7 @@ export async function runSegInfo(
 ): Promise<string> {
   const { name, bytes } = readDicomFile(file);
   const seg = parseSegmentation(bytes, name);
-  const series = options.series ? readSeriesForCommand(options.series, options) : undefined;
+  const series = options.series ? await readSeriesForCommand(options.series, options) : undefined;
   const report = {
     file,
     sopClassUID: seg.sopClassUID,

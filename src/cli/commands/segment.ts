@@ -44,7 +44,7 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
     { path: options.maskOut, flag: '--mask-out' },
   ]);
 
-  const series = readSeriesForCommand(options.series, options);
+  const series = await readSeriesForCommand(options.series, options);
   const count = series.slices.length;
   if (sliceIndex < 0 || sliceIndex >= count) {
     throw new InputError(
