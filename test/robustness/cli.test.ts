@@ -181,7 +181,7 @@ describe('robustmedsam degrade', () => {
     expect(existsSync(out)).toBe(false);
     // An output folder that already holds files is never mixed into.
     const busy = join(work, 'busy');
-    cli([
+    await cli([
       'degrade',
       '--series',
       study.seriesDir,

@@ -1,7 +1,8 @@
 import { basename, join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { masksForSeries, parseSegmentation } from '../../dicom/seg-reader.ts';
+import { masksForSeries, type ParsedSegmentation, parseSegmentation } from '../../dicom/seg-reader.ts';
+import type { Series } from '../../dicom/series.ts';
 import { readDicomFile } from '../../dicom/series-node.ts';
 import { InputError, UsageError } from '../../errors.ts';
 import { ModelSegmenter } from '../../model/model-segmenter.ts';
@@ -95,7 +96,8 @@ function engineVersion(segmenter: Segmenter): string {
   return segmenter.info.label;
 }
 
-export async function runRobustness(options: RobustnessOptions): Promise<void> {
+/** The run's settings from its flags, checked before anything is read. */
+function parseSettings(options: RobustnessOptions) {
   const seed = checkSeed(parseInteger(options.seed, '--seed'));
   const severities = parseSeverities(options.severities) as Severity[];
   const window = options.window === undefined ? undefined : parseWindow(options.window);
@@ -116,12 +118,19 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
     );
   }
   checkOutputFolder(options.out, '--out');
+  return { seed, severities, window, boxMargin, nsdToleranceMm };
+}
 
-  const series = await readSeriesForCommand(options.series, options);
-  const corruptions = chooseCorruptions(options.corruptions, series.modality);
-  const seg = parseSegmentation(readDicomFile(options.truth).bytes, options.truth);
-  const { masks } = masksForSeries(seg, series);
-  // Result keys use the segment label; two segments sharing a label are told apart by their number.
+/**
+ * The slices to run on: those holding truth for the chosen structures (--structures), narrowed to
+ * --slices or spread over --max-slices. `labels` tells segments sharing a label apart by number.
+ */
+function chooseSlices(
+  series: Series,
+  seg: ParsedSegmentation,
+  masks: Uint8Array[],
+  options: RobustnessOptions,
+) {
   const labels = seg.segments.map((s) =>
     seg.segments.filter((t) => t.label === s.label).length > 1 ? `${s.label} #${s.number}` : s.label,
   );
@@ -161,7 +170,11 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
   if (options.maxSlices) chosen = spread(chosen, parseInteger(options.maxSlices, '--max-slices'));
   if (chosen.length === 0)
     throw new InputError('no-truth', `${options.truth} marks no pixel of the chosen structures.`);
+  return { chosen, candidates };
+}
 
+/** The classical engine (unless --no-classical) and every --model, with ids and labels told apart. */
+async function openEngines(options: RobustnessOptions): Promise<BenchmarkEngine[]> {
   const engines: BenchmarkEngine[] = [];
   if (options.classical) {
     const segmenter = await openSegmenter(undefined);
@@ -176,6 +189,35 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
       : segmenter.info.label;
     engines.push({ id, label, segmenter });
   }
+  return engines;
+}
+
+/** Runs the plan with a progress bar, resuming from what the store holds; the engines are closed after. */
+async function runWithProgress(plan: BenchmarkPlan, store: ResultsFile): Promise<number> {
+  const started = performance.now();
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: 'robustness [{bar}] {value}/{total} {what}',
+    hideCursor: true,
+  });
+  bar.start(totalUnits(plan), 0, { what: store.resumed ? `(resuming: ${store.resumed} results found)` : '' });
+  try {
+    await runBenchmark(plan, store, (done, what) => bar.update(done, { what }));
+  } finally {
+    bar.stop();
+    for (const e of plan.engines) await e.segmenter.dispose();
+  }
+  return (performance.now() - started) / 1000;
+}
+
+export async function runRobustness(options: RobustnessOptions): Promise<void> {
+  const { seed, severities, window, boxMargin, nsdToleranceMm } = parseSettings(options);
+  const series = await readSeriesForCommand(options.series, options);
+  const corruptions = chooseCorruptions(options.corruptions, series.modality);
+  const seg = parseSegmentation(readDicomFile(options.truth).bytes, options.truth);
+  const { masks } = masksForSeries(seg, series);
+  const { chosen, candidates } = chooseSlices(series, seg, masks, options);
+  const engines = await openEngines(options);
 
   try {
     makeFolder(options.out);
@@ -205,21 +247,7 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
     nsdToleranceMm,
     context: { reference: referenceIntensity(series.slices.map((s) => s.values)) },
   };
-
-  const started = performance.now();
-  const bar = new SingleBar({
-    stream: process.stderr,
-    format: 'robustness [{bar}] {value}/{total} {what}',
-    hideCursor: true,
-  });
-  bar.start(totalUnits(plan), 0, { what: store.resumed ? `(resuming: ${store.resumed} results found)` : '' });
-  try {
-    await runBenchmark(plan, store, (done, what) => bar.update(done, { what }));
-  } finally {
-    bar.stop();
-    for (const e of engines) await e.segmenter.dispose();
-  }
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = await runWithProgress(plan, store);
 
   // Report on exactly this plan's records (the file may also hold records of earlier, larger runs).
   const planKeys = new Set(
