@@ -5,24 +5,23 @@
  * come from the bundled samples (served by the viewer itself) or from files the user opens or drops.
  * Nothing is configured through the page's URL.
  */
+
+import type { Types } from '@cornerstonejs/core';
 import * as cornerstone from '@cornerstonejs/core';
-import { cache, type Types } from '@cornerstonejs/core';
 import * as cornerstoneTools from '@cornerstonejs/tools';
 import { segmentation } from '@cornerstonejs/tools';
-import { pixelToWorld } from '../../src/cornerstone/image-plane.ts';
-import { resolveLabelmapTarget } from '../../src/cornerstone/labelmap-bridge.ts';
 import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-compose.ts';
 import {
   createDefaultSegHost,
-  type RobustMedSamCustomizations,
   RobustMedSamSession,
   resolveCustomizations,
   useCornerstone,
 } from '../src/index.ts';
 import { isSeg, loadSeriesFiles, setUpCornerstone, showSeries, type ViewKind } from './cornerstone-setup.ts';
 import { SegmentList } from './segment-list.ts';
+import { fetchJson, wireSettings } from './settings-panel.ts';
 import { wireStatus } from './status-line.ts';
-import { segTestHooks } from './test-hooks-seg.ts';
+import { installTestHooks } from './test-hooks.ts';
 import { bindKeys, renderToolbar } from './toolbar.ts';
 import {
   $,
@@ -32,15 +31,6 @@ import {
   VIEWPORT_ID,
   type ViewerState,
 } from './viewer-state.ts';
-
-async function fetchJson<T>(url: string): Promise<T | null> {
-  try {
-    const response = await fetch(url);
-    return response.ok ? ((await response.json()) as T) : null;
-  } catch {
-    return null;
-  }
-}
 
 async function main(): Promise<void> {
   const cs = await setUpCornerstone();
@@ -72,15 +62,6 @@ async function main(): Promise<void> {
   state.session = session;
   state.segHost = createDefaultSegHost({ notify: (message) => setMessage(message) });
   state.toolGroup = toolGroup;
-  /** A viewer control changes a setting: the session takes it at once. */
-  const customize = <K extends keyof RobustMedSamCustomizations>(
-    key: K,
-    value: RobustMedSamCustomizations[K],
-  ) => session.configure({ ...session.customizations, [key]: value });
-  let lastPreview: unknown = null;
-  session.controller.on('preview', (detail) => {
-    lastPreview = detail;
-  });
   renderToolbar(state, toolGroup);
   bindKeys();
   wireStatus(state);
@@ -244,91 +225,8 @@ async function main(): Promise<void> {
     }
   });
 
-  // Engines: the model-free default and any model folder the server offers.
-  const engineSelect = $('engine-select') as HTMLSelectElement;
-  engineSelect.append(new Option('Classical (no model)', ''));
-  const models = await fetchJson<{ models: Array<{ id: string; name: string; version: string }> }>(
-    './models/index.json',
-  );
-  for (const m of models?.models ?? [])
-    engineSelect.append(new Option(`${m.name} ${m.version} (${m.id})`, `./models/${m.id}/`));
-  const loadEngine = async () => {
-    try {
-      await session.loadEngine(engineSelect.value || null);
-      setMessage('');
-    } catch (error) {
-      setMessage(describeError(error), true);
-      $('status-engine').textContent = 'Engine: not loaded';
-      $('engine-badge').textContent = 'no engine';
-    }
-  };
-  engineSelect.addEventListener('change', loadEngine);
-
-  // Windows: display presets; optionally the model sees the displayed window too.
-  const windowSelect = $('window-select') as HTMLSelectElement;
-  windowSelect.append(new Option('As stored in the series', ''));
-  for (const p of session.customizations.windowPresets) windowSelect.append(new Option(p.label, p.id));
-  windowSelect.addEventListener('change', () => {
-    const preset = session.customizations.windowPresets.find((p) => p.id === windowSelect.value);
-    viewport.setProperties({ voiRange: preset ? { lower: preset.low, upper: preset.high } : undefined });
-    if (!preset) viewport.resetProperties();
-    viewport.render();
-  });
-  const modelWindow = $('model-window') as HTMLInputElement;
-  modelWindow.checked = session.customizations.segmentWithViewportWindow;
-  modelWindow.addEventListener('change', () => customize('segmentWithViewportWindow', modelWindow.checked));
-  const preEncode = $('pre-encode') as HTMLInputElement;
-  preEncode.value = String(session.customizations.slicesToPreEncode);
-  preEncode.addEventListener('change', () => {
-    customize('slicesToPreEncode', Math.max(0, Math.min(10, Math.round(Number(preEncode.value)) || 0)));
-    if (state.loaded) void session.encoder.encodeAround(viewport);
-  });
-
-  /** The labelmap values of the slice showing `imageId` (the first segment's layer), whatever the kind. */
-  const labelmapValues = (imageId: string): ArrayLike<number> => {
-    const { labelmapImageId } = resolveLabelmapTarget(state.loaded!.segmentationId, 1, imageId);
-    return cache.getImage(labelmapImageId)!.voxelManager!.getScalarData() as ArrayLike<number>;
-  };
-
-  // For the end-to-end tests and the benchmark: read-only views of the state.
-  (window as unknown as { __viewer: unknown }).__viewer = {
-    ...segTestHooks(state),
-    state,
-    cache,
-    segmentation,
-    /**
-     * Voxels of one label value over the whole series as bits (slice-major, pixel i -> bit i % 8 of
-     * byte i / 8), base64: one cheap call instead of an array of numbers per slice.
-     */
-    labelVolumeBits(label: number): string {
-      const loaded = state.loaded!;
-      const pixels = loaded.series.geometry.rows * loaded.series.geometry.columns;
-      const bits = new Uint8Array(Math.ceil((loaded.imageIds.length * pixels) / 8));
-      loaded.imageIds.forEach((imageId, z) => {
-        const values = labelmapValues(imageId);
-        for (let i = 0; i < pixels; i++) {
-          if (values[i] === label) bits[(z * pixels + i) >> 3] |= 1 << ((z * pixels + i) & 7);
-        }
-      });
-      let binary = '';
-      for (let i = 0; i < bits.length; i += 0x8000)
-        binary += String.fromCharCode(...bits.subarray(i, i + 0x8000));
-      return btoa(binary);
-    },
-    labelmapSlice(index: number): number[] {
-      return Array.from(labelmapValues(state.loaded!.imageIds[index]));
-    },
-    currentIndex: shownIndex,
-    timings: () => session.timings,
-    lastPreview: () => lastPreview,
-    /** Page (client) coordinates of image pixel (x = column, y = row) on the slice shown. */
-    imageToClient(x: number, y: number): [number, number] {
-      const world = pixelToWorld(viewport.getCurrentImageId(), x, y);
-      const [cx, cy] = viewport.worldToCanvas(world);
-      const rect = viewport.canvas.getBoundingClientRect();
-      return [rect.left + cx, rect.top + cy];
-    },
-  };
+  const loadEngine = await wireSettings(state);
+  installTestHooks(state);
 
   await loadEngine();
   document.body.dataset.ready = 'true';

@@ -1,0 +1,67 @@
+/**
+ * The demo's settings: the engine (the model-free default, or a model folder the server offers), the
+ * display window presets, "segment with the displayed window" and how many neighbours to pre-encode.
+ * Each control puts its setting in force in the session at once.
+ */
+import type { RobustMedSamCustomizations } from '../src/index.ts';
+import { $, describeError, setMessage, type ViewerState } from './viewer-state.ts';
+
+/** JSON the viewer's own server offers, or null when it offers none. */
+export async function fetchJson<T>(url: string): Promise<T | null> {
+  try {
+    const response = await fetch(url);
+    return response.ok ? ((await response.json()) as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Wires the controls; returns the function that loads the engine chosen. */
+export async function wireSettings(state: ViewerState): Promise<() => Promise<void>> {
+  const { session } = state;
+  const customize = <K extends keyof RobustMedSamCustomizations>(
+    key: K,
+    value: RobustMedSamCustomizations[K],
+  ) => session.configure({ ...session.customizations, [key]: value });
+
+  const engineSelect = $('engine-select') as HTMLSelectElement;
+  engineSelect.append(new Option('Classical (no model)', ''));
+  const models = await fetchJson<{ models: Array<{ id: string; name: string; version: string }> }>(
+    './models/index.json',
+  );
+  for (const m of models?.models ?? [])
+    engineSelect.append(new Option(`${m.name} ${m.version} (${m.id})`, `./models/${m.id}/`));
+  const loadEngine = async () => {
+    try {
+      await session.loadEngine(engineSelect.value || null);
+      setMessage('');
+    } catch (error) {
+      setMessage(describeError(error), true);
+      $('status-engine').textContent = 'Engine: not loaded';
+      $('engine-badge').textContent = 'no engine';
+    }
+  };
+  engineSelect.addEventListener('change', loadEngine);
+
+  // Windows: display presets; optionally the model sees the displayed window too.
+  const windowSelect = $('window-select') as HTMLSelectElement;
+  windowSelect.append(new Option('As stored in the series', ''));
+  for (const p of session.customizations.windowPresets) windowSelect.append(new Option(p.label, p.id));
+  windowSelect.addEventListener('change', () => {
+    const viewport = state.viewport();
+    const preset = session.customizations.windowPresets.find((p) => p.id === windowSelect.value);
+    viewport.setProperties({ voiRange: preset ? { lower: preset.low, upper: preset.high } : undefined });
+    if (!preset) viewport.resetProperties();
+    viewport.render();
+  });
+  const modelWindow = $('model-window') as HTMLInputElement;
+  modelWindow.checked = session.customizations.segmentWithViewportWindow;
+  modelWindow.addEventListener('change', () => customize('segmentWithViewportWindow', modelWindow.checked));
+  const preEncode = $('pre-encode') as HTMLInputElement;
+  preEncode.value = String(session.customizations.slicesToPreEncode);
+  preEncode.addEventListener('change', () => {
+    customize('slicesToPreEncode', Math.max(0, Math.min(10, Math.round(Number(preEncode.value)) || 0)));
+    if (state.loaded) void session.encoder.encodeAround(state.viewport());
+  });
+  return loadEngine;
+}
