@@ -78,7 +78,8 @@ export interface PlacedImage<H extends ImageHeader> {
   positionAlongNormal: number;
 }
 
-export interface AssembledSeries<H extends ImageHeader> {
+/** What a series is, whatever its images were read from: identity, patient, study, geometry. */
+export interface SeriesIdentity {
   modality: string;
   seriesInstanceUID: string;
   seriesNumber?: number;
@@ -87,10 +88,16 @@ export interface AssembledSeries<H extends ImageHeader> {
   patient: PatientInfo;
   study: StudyInfo;
   geometry: SeriesGeometry;
+  /**
+   * Attributes a derived series or SEG repeats as read (patient age and de-identification, KVP, MR
+   * sequence, body part ...), so validators find the copies consistent with their source.
+   */
+  inherited: DicomDataset;
+}
+
+export interface AssembledSeries<H extends ImageHeader> extends SeriesIdentity {
   /** Sorted by position along the slice normal, ascending. */
   images: PlacedImage<H>[];
-  /** Attributes a derived object repeats as read (see INHERITED_KEYWORDS). */
-  inherited: DicomDataset;
   /** Gaps and uneven spacing: usable, but the user should know. */
   warnings: string[];
 }

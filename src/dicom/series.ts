@@ -14,6 +14,7 @@ import {
   type ImageHeader,
   type PatientInfo,
   type SeriesGeometry,
+  type SeriesIdentity,
   type StudyInfo,
 } from './series-assembly.ts';
 import { modalityValuesFromStored, type SliceImage } from './slice-image.ts';
@@ -39,22 +40,10 @@ export interface SeriesSlice extends SliceImage {
   positionAlongNormal: number;
 }
 
-export interface Series {
-  modality: string;
-  seriesInstanceUID: string;
-  seriesNumber?: number;
-  seriesDescription: string;
-  frameOfReferenceUID: string;
-  patient: PatientInfo;
-  study: StudyInfo;
-  geometry: SeriesGeometry;
+/** A series read from files, its slices with their pixels. */
+export interface Series extends SeriesIdentity {
   /** Sorted by position along the slice normal, ascending. */
   slices: SeriesSlice[];
-  /**
-   * Attributes a derived series or SEG repeats as read (patient age and de-identification, KVP, MR
-   * sequence, body part ...), so validators find the copies consistent with their source.
-   */
-  inherited: DicomDataset;
   /** Gaps, uneven spacing, skipped files: usable, but the user should know. */
   warnings: string[];
 }
