@@ -26,6 +26,7 @@ import {
 import { parseDicom, text } from '../../src/dicom/dataset.ts';
 import { readSeries } from '../../src/dicom/series.ts';
 import { SEG_SOP_CLASS_UIDS } from '../../src/dicom/sop-classes.ts';
+import { loadImageCodecs } from './image-codecs.ts';
 import {
   $,
   type LabelmapKind,
@@ -121,6 +122,7 @@ export async function loadSeriesFiles(
   state: ViewerState,
   labelmapKind: LabelmapKind,
 ): Promise<LoadedSeries> {
+  await loadImageCodecs();
   const series = readSeries(files.map((f) => ({ name: f.name, bytes: f.bytes })));
   const byName = new Map(files.map((f) => [f.name, f]));
   const sliceSources = new Set(series.slices.map((s) => s.source));

@@ -36,6 +36,9 @@ export default defineConfig({
     exclude: ['@cornerstonejs/dicom-image-loader', '@cornerstonejs/metadata', 'onnxruntime-web'],
     include: [
       'dicom-parser',
+      // The JPEG 2000 and JPEG-LS codecs the demo's own series reader starts (image-codecs.ts).
+      '@cornerstonejs/codec-openjpeg/decodewasmjs',
+      '@cornerstonejs/codec-charls/decodewasmjs',
       ...[
         'codec-charls/decodewasmjs',
         'codec-libjpeg-turbo-8bit/decodewasmjs',

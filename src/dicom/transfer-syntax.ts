@@ -16,7 +16,7 @@ export const JPEG_2000 = '1.2.840.10008.1.2.4.91';
 /**
  * Decoders that another module provides for one compressed syntax: a frame's encoded bytes to native
  * little-endian pixel bytes. The codecs that need asynchronous start-up (JPEG 2000, JPEG-LS, as
- * WebAssembly) register here once started (codecs-node.ts); the rest is built in.
+ * WebAssembly) register here once started (codecs.ts); the rest is built in.
  */
 export type FrameDecoder = (
   fragment: Uint8Array,
@@ -82,9 +82,9 @@ export function assertPixelsDecodable(uid: string, source: string): void {
     'unsupported-transfer-syntax',
     `${source}: transfer syntax ${transferSyntaxName(uid)} cannot be decoded here.`,
     codecs
-      ? 'Its codec is loaded by the command line (codecs-node.ts) but not in this context; decompress the series first, e.g. with `gdcmconv --raw IN OUT`.'
+      ? 'Its codec was not started here (the command line and the demo viewer start it: startImageCodecs in codecs.ts); decompress the series first, e.g. with `gdcmconv --raw IN OUT`.'
       : 'Supported: Implicit/Explicit VR Little and Big Endian, Deflated Explicit VR Little Endian, RLE Lossless, ' +
-          'JPEG Lossless (process 14), 8-bit JPEG Baseline, and in the command line JPEG 2000 and JPEG-LS. ' +
+          'JPEG Lossless (process 14), 8-bit JPEG Baseline, and where their codecs are started JPEG 2000 and JPEG-LS. ' +
           'Decompress the series first, e.g. with `gdcmconv --raw IN OUT` or `dcmdjpeg IN OUT`.',
   );
 }

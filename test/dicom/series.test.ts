@@ -288,13 +288,13 @@ ds.save_as(out, write_like_original=False)
     expect(readSeries([readDicomFile(out)]).slices[0].values).toEqual(plain);
   });
 
-  it('refuses JPEG 2000 where its codec is not loaded (the browser), naming the syntax and where it is read', () => {
+  it('refuses JPEG 2000 where its codec was not started, naming the syntax and where it is started', () => {
     const out = join(dir, 'j2k.dcm');
     python(CONVERT, [source, out, 'j2k']);
     const error = dicomError(() => readSeries([readDicomFile(out)]));
     expect(error.code).toBe('unsupported-transfer-syntax');
     expect(error.message).toContain('JPEG 2000 (Lossless Only) (1.2.840.10008.1.2.4.90)');
-    expect(error.hint).toContain('loaded by the command line');
+    expect(error.hint).toContain('startImageCodecs');
   });
 });
 

@@ -10,13 +10,15 @@ import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
 import {
   CHROMIUM,
   dragImageBox,
+  openFiles,
   openSeries,
   openViewer,
   screenshot,
   VIEWER_CONFIG,
 } from './viewer-harness.ts';
 
-const missing = missingTools({ paths: [CHROMIUM, resolve(REPO_ROOT, 'sample-dicom/ct-abdomen')] });
+const J2K = '/usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small_jp2klossless.dcm';
+const missing = missingTools({ paths: [CHROMIUM, resolve(REPO_ROOT, 'sample-dicom/ct-abdomen'), J2K] });
 
 describe.skipIf(missing)('the plain demo on the dev server (npm run viewer)', () => {
   let server: ViteDevServer;
@@ -54,6 +56,9 @@ describe.skipIf(missing)('the plain demo on the dev server (npm run viewer)', ()
         timeout: 120_000,
       });
       await screenshot(page, 'dev-server-preview');
+      // Served unbundled, the JPEG 2000 codec must still start (image-codecs.ts).
+      await openFiles(page, [J2K]);
+      expect(await page.textContent('[data-testid="series-info"]')).toMatch(/^MR · 1 slices · 64×64/);
       expect(viewer.consoleErrors).toEqual([]);
     } finally {
       await viewer.close();
