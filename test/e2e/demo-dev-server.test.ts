@@ -18,7 +18,9 @@ import {
 } from './viewer-harness.ts';
 
 const J2K = '/usr/lib/python3/dist-packages/pydicom/data/test_files/MR_small_jp2klossless.dcm';
-const missing = missingTools({ paths: [CHROMIUM, resolve(REPO_ROOT, 'sample-dicom/ct-abdomen'), J2K] });
+const missing = missingTools({ paths: [CHROMIUM, resolve(REPO_ROOT, 'sample-dicom/ct-abdomen')] });
+/** pydicom's JPEG 2000 test file (Debian's python3-pydicom); that step alone needs it. */
+const missingJ2k = missingTools({ paths: [J2K] });
 
 describe.skipIf(missing)('the plain demo on the dev server (npm run viewer)', () => {
   let server: ViteDevServer;
@@ -57,8 +59,10 @@ describe.skipIf(missing)('the plain demo on the dev server (npm run viewer)', ()
       });
       await screenshot(page, 'dev-server-preview');
       // Served unbundled, the JPEG 2000 codec must still start (image-codecs.ts).
-      await openFiles(page, [J2K]);
-      expect(await page.textContent('[data-testid="series-info"]')).toMatch(/^MR · 1 slices · 64×64/);
+      if (!missingJ2k) {
+        await openFiles(page, [J2K]);
+        expect(await page.textContent('[data-testid="series-info"]')).toMatch(/^MR · 1 slices · 64×64/);
+      }
       expect(viewer.consoleErrors).toEqual([]);
     } finally {
       await viewer.close();
