@@ -45,28 +45,40 @@ function readAttributes(path: string): Attributes {
   }
 }
 
+/** The DICOM files of one series folder, with each file's attributes. */
+export interface SeriesFolder {
+  files: string[];
+  attributes: Attributes[];
+}
+
 /**
- * The manifest for the DICOM files (`*.dcm`, not `*.seg.dcm`) directly in `folder`, served under
- * `baseUrl` (absolute, ending in '/'). All files must belong to one series.
+ * The DICOM files (`*.dcm`, not `*.seg.dcm`) directly in `folder`, read once; all must belong to one
+ * series.
  */
-export function dicomJsonForFolder(folder: string, baseUrl: string): DicomJsonManifest {
+export function readSeriesFolder(folder: string): SeriesFolder {
   const files = readdirSync(folder)
     .filter((f) => f.toLowerCase().endsWith('.dcm') && !f.toLowerCase().endsWith('.seg.dcm'))
     .filter((f) => statSync(join(folder, f)).isFile())
     .sort();
   if (files.length === 0) throw new DicomError('no-dicom-files', `${folder} holds no DICOM files (*.dcm).`);
-  const instances = files.map((file) => ({
-    metadata: readAttributes(join(folder, file)),
-    url: `dicomweb:${new URL(encodeURIComponent(file), baseUrl).href}`,
-  }));
-  const first = instances[0].metadata;
-  const seriesUids = new Set(instances.map((i) => i.metadata.SeriesInstanceUID));
+  const attributes = files.map((file) => readAttributes(join(folder, file)));
+  const seriesUids = new Set(attributes.map((a) => a.SeriesInstanceUID));
   if (seriesUids.size !== 1) {
     throw new DicomError(
       'several-series',
       `${folder} holds ${seriesUids.size} series; the demo serves one series per folder.`,
     );
   }
+  return { files, attributes };
+}
+
+/** The manifest of a series folder whose files are served under `baseUrl` (absolute, ending in '/'). */
+export function dicomJsonManifest({ files, attributes }: SeriesFolder, baseUrl: string): DicomJsonManifest {
+  const instances = files.map((file, k) => ({
+    metadata: attributes[k],
+    url: `dicomweb:${new URL(encodeURIComponent(file), baseUrl).href}`,
+  }));
+  const first = attributes[0];
   return {
     studies: [
       {

@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, resolve, sep } from 'node:path';
 import { InputError } from '../../src/errors.ts';
 import { listSeries } from '../demo/local-data-plugin.ts';
-import { dicomJsonForFolder } from './dicomjson.ts';
+import { dicomJsonManifest, readSeriesFolder, type SeriesFolder } from './dicomjson.ts';
 import { ohifAppConfigAdditions } from './install-notes.ts';
 
 export const EXTENSION_PATH = '/robustmedsam/robustmedsam-ohif.js';
@@ -137,7 +137,16 @@ export async function startOhifServer(options: OhifServerOptions): Promise<OhifS
     }
   }
   const isolation = options.isolation !== false;
-  const series = listSeries(options.samples);
+  // Each series folder is read once: its attributes make both the study list and the manifests. A
+  // folder that cannot be served as a study is reported and left out; the others still open.
+  const folders = new Map<string, SeriesFolder>();
+  for (const { id } of listSeries(options.samples)) {
+    try {
+      folders.set(id, readSeriesFolder(resolve(options.samples, id)));
+    } catch (error) {
+      console.warn(`OHIF demo server: ${id} is left out: ${(error as Error).message}`);
+    }
+  }
   const configScript = appConfigScript(options);
   let origin = '';
 
@@ -174,17 +183,13 @@ export async function startOhifServer(options: OhifServerOptions): Promise<OhifS
       return file ? sendFile(res, file) : send(res, 404, 'text/plain', 'not found');
     }
     if (path.startsWith('/samples/')) {
-      const manifest = series.find((s) => path === `/samples/${s.id}.json`);
-      if (manifest) {
-        try {
-          // The page's own origin, as the browser spelled it (localhost or 127.0.0.1): files on another
-          // origin would be blocked under cross-origin isolation.
-          const base = `http://${req.headers.host ?? new URL(origin).host}/samples/${manifest.id}/`;
-          const json = dicomJsonForFolder(resolve(options.samples, manifest.id), base);
-          return send(res, 200, 'application/json', JSON.stringify(json));
-        } catch (error) {
-          return send(res, 500, 'text/plain', (error as Error).message);
-        }
+      const id = /^\/samples\/(.+)\.json$/.exec(path)?.[1];
+      const folder = id === undefined ? undefined : folders.get(id);
+      if (id !== undefined && folder) {
+        // The page's own origin, as the browser spelled it (localhost or 127.0.0.1): files on another
+        // origin would be blocked under cross-origin isolation.
+        const base = `http://${req.headers.host ?? new URL(origin).host}/samples/${id}/`;
+        return send(res, 200, 'application/json', JSON.stringify(dicomJsonManifest(folder, base)));
       }
       const file = fileUnder(options.samples, path.slice('/samples'.length));
       return file ? sendFile(res, file) : send(res, 404, 'text/plain', 'not found');
@@ -203,26 +208,16 @@ export async function startOhifServer(options: OhifServerOptions): Promise<OhifS
   });
   const address = server.address() as AddressInfo;
   origin = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
-  // A folder that cannot be served as a study is reported and left out; the others still open.
-  const studies = series.flatMap((s): OhifStudy[] => {
-    let first: ReturnType<typeof dicomJsonForFolder>['studies'][number];
-    try {
-      first = dicomJsonForFolder(resolve(options.samples, s.id), `${origin}/samples/${s.id}/`).studies[0];
-    } catch (error) {
-      console.warn(`OHIF demo server: ${s.id} is left out: ${(error as Error).message}`);
-      return [];
-    }
-    const studyUid = String(first.StudyInstanceUID);
-    const query = `?url=${encodeURIComponent(`/samples/${s.id}.json`)}&StudyInstanceUIDs=${studyUid}`;
-    return [
-      {
-        id: s.id,
-        studyInstanceUID: studyUid,
-        seriesInstanceUID: String(first.series[0].SeriesInstanceUID),
-        segmentationPath: `/segmentation/dicomjson${query}`,
-        viewerPath: `/viewer/dicomjson${query}`,
-      },
-    ];
+  const studies = [...folders].map(([id, folder]): OhifStudy => {
+    const studyUid = String(folder.attributes[0].StudyInstanceUID);
+    const query = `?url=${encodeURIComponent(`/samples/${id}.json`)}&StudyInstanceUIDs=${studyUid}`;
+    return {
+      id,
+      studyInstanceUID: studyUid,
+      seriesInstanceUID: String(folder.attributes[0].SeriesInstanceUID),
+      segmentationPath: `/segmentation/dicomjson${query}`,
+      viewerPath: `/viewer/dicomjson${query}`,
+    };
   });
   return {
     url: origin,
