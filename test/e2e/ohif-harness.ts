@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { type OhifServer, type OhifServerOptions, startOhifServer } from '../../extension/ohif/server.ts';
+import { unpackFrame } from '../../src/dicom/bit-packing.ts';
 import type { Box } from '../../src/model/prompts.ts';
 import { REPO_ROOT } from '../helpers/tools.ts';
 
@@ -182,9 +183,8 @@ export async function labelmapBySop(page: Page, label: number): Promise<Map<stri
   }, label);
   const out = new Map<string, Uint8Array>();
   for (const s of slices) {
-    const bits = Buffer.from(s.bits, 'base64');
     const mask = new Uint8Array(s.pixels);
-    for (let i = 0; i < mask.length; i++) mask[i] = (bits[i >> 3] >> (i & 7)) & 1;
+    unpackFrame(new Uint8Array(Buffer.from(s.bits, 'base64')), 0, s.pixels, mask, 0);
     out.set(s.sop, mask);
   }
   return out;

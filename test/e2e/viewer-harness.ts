@@ -13,6 +13,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import type { ViewerState } from '../../extension/demo/viewer-state.ts';
 import type { SeriesFromMetadata } from '../../src/cornerstone/series-metadata.ts';
+import { unpackFrame } from '../../src/dicom/bit-packing.ts';
 import type { SliceImage } from '../../src/dicom/slice-image.ts';
 import type { Box } from '../../src/model/prompts.ts';
 import type { Segmenter } from '../../src/model/segmenter.ts';
@@ -210,9 +211,8 @@ export async function labelVolume(
     (l) => (window as unknown as ViewerWindow).__viewer.labelVolumeBits(l),
     label,
   );
-  const bits = Buffer.from(b64, 'base64');
   const out = new Uint8Array(slices * pixels);
-  for (let i = 0; i < out.length; i++) out[i] = (bits[i >> 3] >> (i & 7)) & 1;
+  unpackFrame(new Uint8Array(Buffer.from(b64, 'base64')), 0, out.length, out, 0);
   return out;
 }
 
