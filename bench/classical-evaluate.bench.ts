@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ClassicalSegmenter } from '../src/classical/classical-segmenter.ts';
 import { type EvaluationRecord, evaluate, summarise } from '../src/cli/evaluation.ts';
 import { loadEvaluationInput } from '../src/cli/evaluation-input.ts';
-import { readSeriesFromDirectory } from '../src/dicom/series-node.ts';
+import { readDicomFile, readSeriesFromDirectory } from '../src/dicom/series-node.ts';
 import { type BenchReport, percentile } from './report.ts';
 
 const SAMPLES = fileURLToPath(new URL('../sample-dicom/', import.meta.url));
@@ -23,7 +23,7 @@ export default async function run(): Promise<BenchReport> {
   for (const name of ['ct-abdomen', 'mr-brain']) {
     const input = loadEvaluationInput(
       readSeriesFromDirectory(join(SAMPLES, name)),
-      join(SAMPLES, `${name}-truth.seg.dcm`),
+      readDicomFile(join(SAMPLES, `${name}-truth.seg.dcm`)),
     );
     const started = performance.now();
     const cpuBefore = process.cpuUsage();

@@ -26,3 +26,39 @@ export class ModelError extends RobustMedSamError {}
 
 /** A DICOM object cannot be read or written as asked. */
 export class DicomError extends RobustMedSamError {}
+
+/** Why a DICOMweb request failed, for programs and for the message. */
+export type DicomWebFailure =
+  | 'unreachable'
+  | 'timeout'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'too-large'
+  | 'server-error'
+  | 'bad-response'
+  | 'store-failed';
+
+/**
+ * A DICOMweb server could not be reached, refused a request, or answered something unusable. `url` is
+ * the request's URL (never with credentials); `status` the HTTP status when there was an answer.
+ */
+export class DicomWebError extends RobustMedSamError {
+  readonly failure: DicomWebFailure;
+  readonly url: string;
+  readonly status?: number;
+
+  constructor(
+    failure: DicomWebFailure,
+    url: string,
+    message: string,
+    hint = '',
+    options?: { status?: number; cause?: unknown },
+  ) {
+    super(`dicomweb-${failure}`, message, hint, options);
+    this.failure = failure;
+    this.url = url;
+    this.status = options?.status;
+  }
+}

@@ -1,10 +1,9 @@
 import { masksForSeries, type ParsedSegmentation, parseSegmentation } from '../dicom/seg-reader.ts';
-import type { Series } from '../dicom/series.ts';
-import { readDicomFile } from '../dicom/series-node.ts';
+import type { DicomFileBytes, Series } from '../dicom/series.ts';
 import { InputError } from '../errors.ts';
 import type { EvaluationSlice } from './evaluation.ts';
 
-/** A series, its truth SEG, and the slices (with truth) an evaluation runs on. Node-only (reads files). */
+/** A series, its truth SEG, and the slices (with truth) an evaluation runs on.  */
 export interface EvaluationInput {
   series: Series;
   truth: ParsedSegmentation;
@@ -18,10 +17,10 @@ export interface EvaluationInput {
 /** The truth SEG read onto `series`, and the slices (all with truth, or the wanted ones) to evaluate. */
 export function loadEvaluationInput(
   series: Series,
-  truthPath: string,
+  truthFile: DicomFileBytes,
   wantedSlices?: number[],
 ): EvaluationInput {
-  const truth = parseSegmentation(readDicomFile(truthPath).bytes, truthPath);
+  const truth = parseSegmentation(truthFile.bytes, truthFile.name);
   const { masks } = masksForSeries(truth, series);
   const count = series.slices.length;
   if (wantedSlices) {
@@ -47,7 +46,7 @@ export function loadEvaluationInput(
   if (boxes === 0) {
     throw new InputError(
       'no-truth',
-      `${truthPath} marks no pixel on the chosen slices: nothing to evaluate.`,
+      `${truthFile.name} marks no pixel on the chosen slices: nothing to evaluate.`,
     );
   }
   return { series, truth, structures: truth.segments.map((s) => s.label), slices, boxes };

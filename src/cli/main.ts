@@ -1,6 +1,14 @@
 import { Command, CommanderError } from 'commander';
-import { DicomError, InputError, ModelError, RobustMedSamError, UsageError } from '../errors.ts';
+import {
+  DicomError,
+  DicomWebError,
+  InputError,
+  ModelError,
+  RobustMedSamError,
+  UsageError,
+} from '../errors.ts';
 import { commands } from './commands/index.ts';
+import { NotStoredError } from './dicomweb.ts';
 
 /** Exit codes, stable for scripts: documented in the README and in `robustmedsam --help`. */
 export const EXIT = {
@@ -10,9 +18,13 @@ export const EXIT = {
   input: 3,
   model: 4,
   dicom: 5,
+  notStored: 6,
+  dicomWeb: 7,
 } as const;
 
 function exitCodeFor(error: RobustMedSamError): number {
+  if (error instanceof NotStoredError) return EXIT.notStored;
+  if (error instanceof DicomWebError) return EXIT.dicomWeb;
   if (error instanceof ModelError) return EXIT.model;
   if (error instanceof DicomError) return EXIT.dicom;
   // A malformed flag value is bad usage, as commander's own errors (an unknown or missing option) are.
@@ -27,7 +39,8 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       `\nExit codes: ${EXIT.ok} ok, ${EXIT.usage} bad usage, ${EXIT.input} bad input, ${EXIT.model} bad model folder, ` +
-        `${EXIT.dicom} unreadable or invalid DICOM, ${EXIT.internal} internal error (a bug: please report it).`,
+        `${EXIT.dicom} unreadable or invalid DICOM, ${EXIT.notStored} written locally but not stored in the PACS, ` +
+        `${EXIT.dicomWeb} the DICOMweb server could not be reached or refused a request, ${EXIT.internal} internal error (a bug: please report it).`,
     )
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });

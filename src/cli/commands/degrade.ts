@@ -13,7 +13,7 @@ import { degradeSlice } from '../../robustness/degrade-slice.ts';
 import { makeFolder, writeFileAtomic } from '../files.ts';
 import { parseInteger, parseWindow } from '../options.ts';
 import { checkOutputFolder, outputUnwritable } from '../output-paths.ts';
-import { readSeriesForCommand, withSkipUnreadable } from '../series-input.ts';
+import { readSeriesForCommand, SERIES_HELP, withSeriesInput } from '../series-input.ts';
 
 interface DegradeOptions {
   skipUnreadable?: boolean;
@@ -120,7 +120,7 @@ export function register(program: Command): void {
     .description(
       'Write a degraded copy of a CT/MR series as a new DICOM series (same study, geometry and frame of reference).',
     )
-    .requiredOption('--series <dir>', 'folder of the source DICOM series')
+    .requiredOption('--series <dir|url>', SERIES_HELP)
     .requiredOption(
       '--corruption <name>',
       'corruption name (see `robustmedsam robustness --help` for the list)',
@@ -133,5 +133,5 @@ export function register(program: Command): void {
     )
     .requiredOption('--out <dir>', 'new or empty folder for the degraded series')
     .addHelpText('after', `\n${corruptionHelp()}`);
-  withSkipUnreadable(command).action(runDegrade);
+  withSeriesInput(command).action(runDegrade);
 }

@@ -5,12 +5,14 @@ import { withSctCodes } from '../../dicom/codes.ts';
 import { DEFAULT_EQUIPMENT, Segmentation } from '../../dicom/seg-writer.ts';
 import { longString } from '../../dicom/segment-identity.ts';
 import { UsageError } from '../../errors.ts';
+import { storeFiles } from '../dicomweb.ts';
 import { describeEngine, openSegmenter } from '../engine.ts';
 import { type EvaluationRecord, evaluate, formatTable, summarise } from '../evaluation.ts';
 import { loadEvaluationInput } from '../evaluation-input.ts';
 import { parseInteger, parseList, parseWindow } from '../options.ts';
 import { checkOutputFolder, writeOutputs } from '../output-paths.ts';
-import { readSeriesForCommand, withSkipUnreadable } from '../series-input.ts';
+import { readDicomInput, readSeriesForCommand, SERIES_HELP, withSeriesInput } from '../series-input.ts';
+import { stowTargetFor, withStow } from '../stow-option.ts';
 
 interface EvaluateOptions {
   series: string;
@@ -21,6 +23,8 @@ interface EvaluateOptions {
   slices?: string;
   window?: string;
   skipUnreadable?: boolean;
+  dicomwebTimeout?: string;
+  stow?: string | boolean;
 }
 
 /** "3,5,9-12" -> [3, 5, 9, 10, 11, 12]. */
@@ -66,14 +70,16 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
   const window = options.window === undefined ? undefined : parseWindow(options.window);
   const wantedSlices = options.slices === undefined ? undefined : parseSliceList(options.slices);
   checkOutputFolder(options.out, '--out');
+  const stowTarget = stowTargetFor(options);
 
+  const truthFile = await readDicomInput(options.truth, '--truth', options);
   const {
     series,
     truth,
     structures,
     slices: chosen,
     boxes,
-  } = loadEvaluationInput(await readSeriesForCommand(options.series, options), options.truth, wantedSlices);
+  } = loadEvaluationInput(await readSeriesForCommand(options.series, options), truthFile, wantedSlices);
   const pixels = series.geometry.rows * series.geometry.columns;
 
   const segmenter = await openSegmenter(options.model);
@@ -131,7 +137,7 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
       modality: series.modality,
       slices: series.slices.length,
     },
-    truth: { file: options.truth, sopInstanceUID: truth.sopInstanceUID },
+    truth: { source: options.truth, sopInstanceUID: truth.sopInstanceUID },
     boxMarginPixels: margin,
     window: window ?? 'modality default (CT -160..240 HU; MR 0.5-99.5 percentiles of the slice)',
     slicesEvaluated: chosen.map((c) => c.index),
@@ -140,6 +146,7 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
     records,
   };
   const segBytes = seg.toBytes();
+  const segPath = join(options.out, 'predicted.seg.dcm');
   writeOutputs([
     { path: join(options.out, 'dice.csv'), data: csv(records), flag: '--out' },
     {
@@ -147,7 +154,7 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
       data: `${JSON.stringify(report, null, 2)}\n`,
       flag: '--out',
     },
-    { path: join(options.out, 'predicted.seg.dcm'), data: segBytes, flag: '--out' },
+    { path: segPath, data: segBytes, flag: '--out' },
   ]);
 
   process.stdout.write(
@@ -158,17 +165,23 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
       formatTable(summary),
       '',
       `${records.length} boxes in ${seconds.toFixed(1)} s (median ${summary.millisecondsPerBox.median.toFixed(1)} ms per box)`,
-      `wrote ${join(options.out, 'dice.csv')}, ${join(options.out, 'evaluation.json')}, ${join(options.out, 'predicted.seg.dcm')}`,
+      `wrote ${join(options.out, 'dice.csv')}, ${join(options.out, 'evaluation.json')}, ${segPath}`,
     ].join('\n')}\n`,
   );
+  // Stored only once it is safe on disk: a failed store loses nothing.
+  if (stowTarget)
+    await storeFiles(stowTarget, [{ path: segPath, sopInstanceUID: seg.sopInstanceUID, bytes: segBytes }]);
 }
 
 export function register(program: Command): void {
   const command = program
     .command('evaluate')
     .description('Segment every truth structure on every slice from a box around it, and report Dice.')
-    .requiredOption('--series <dir>', 'folder holding the DICOM files of one CT or MR series')
-    .requiredOption('--truth <seg.dcm>', 'ground truth DICOM SEG of that series')
+    .requiredOption('--series <dir|url>', SERIES_HELP)
+    .requiredOption(
+      '--truth <seg.dcm|url>',
+      'ground truth DICOM SEG of that series: a file, or its DICOMweb instance URL',
+    )
     .option('--model <dir>', 'model folder (model.json + graphs); without it the classical engine runs')
     .option('--out <dir>', 'folder for dice.csv, evaluation.json and predicted.seg.dcm', 'out/evaluate')
     .option('--margin <pixels>', 'pixels added around the truth bounding box on every side', '5')
@@ -177,5 +190,5 @@ export function register(program: Command): void {
       'only these slice indices, e.g. 10,12 or 8-14 (default: every slice with truth)',
     )
     .option('--window <low,high>', 'window to 8 bits in modality units (default: modality default)');
-  withSkipUnreadable(command).action(runEvaluate);
+  withStow(withSeriesInput(command), 'predicted.seg.dcm').action(runEvaluate);
 }

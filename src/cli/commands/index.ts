@@ -4,6 +4,7 @@ import { register as registerEvaluate } from './evaluate.ts';
 import { register as registerRobustness } from './robustness.ts';
 import { register as registerSegInfo } from './seg-info.ts';
 import { register as registerSegment } from './segment.ts';
+import { register as registerStow } from './stow.ts';
 
 /**
  * Every CLI command lives in its own file in this folder and exports one `register(program)`.
@@ -15,4 +16,5 @@ export const commands: Array<(program: Command) => void> = [
   registerRobustness,
   registerSegInfo,
   registerSegment,
+  registerStow,
 ];

@@ -3,7 +3,6 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { masksForSeries, type ParsedSegmentation, parseSegmentation } from '../../dicom/seg-reader.ts';
 import type { Series } from '../../dicom/series.ts';
-import { readDicomFile } from '../../dicom/series-node.ts';
 import { InputError, UsageError } from '../../errors.ts';
 import { ModelSegmenter } from '../../model/model-segmenter.ts';
 import type { Segmenter } from '../../model/segmenter.ts';
@@ -39,12 +38,17 @@ import { openSegmenter } from '../engine.ts';
 import { makeFolder, writeFileAtomic } from '../files.ts';
 import { parseInteger, parseList, parseSeverities, parseWindow } from '../options.ts';
 import { checkOutputFolder, outputUnwritable } from '../output-paths.ts';
-import { readSeriesForCommand, withSkipUnreadable } from '../series-input.ts';
+import {
+  readDicomInput,
+  readSeriesForCommand,
+  SERIES_HELP,
+  type SeriesInputFlags,
+  withSeriesInput,
+} from '../series-input.ts';
 import { corruptionHelp } from './degrade.ts';
 import { checkRunIdentity, ResultsFile } from './robustness-store.ts';
 
-interface RobustnessOptions {
-  skipUnreadable?: boolean;
+interface RobustnessOptions extends SeriesInputFlags {
   series: string;
   truth: string;
   model: string[];
@@ -214,7 +218,8 @@ export async function runRobustness(options: RobustnessOptions): Promise<void> {
   const { seed, severities, window, boxMargin, nsdToleranceMm } = parseSettings(options);
   const series = await readSeriesForCommand(options.series, options);
   const corruptions = chooseCorruptions(options.corruptions, series.modality);
-  const seg = parseSegmentation(readDicomFile(options.truth).bytes, options.truth);
+  const truth = await readDicomInput(options.truth, '--truth', options);
+  const seg = parseSegmentation(truth.bytes, truth.name);
   const { masks } = masksForSeries(seg, series);
   const { chosen, candidates } = chooseSlices(series, seg, masks, options);
   const engines = await openEngines(options);
@@ -317,8 +322,11 @@ export function register(program: Command): void {
     .description(
       'Measure how Dice falls under the RobustMedSAM degradations: boxes from the truth, every engine on clean and degraded slices.',
     )
-    .requiredOption('--series <dir>', 'folder of the DICOM series')
-    .requiredOption('--truth <seg.dcm>', 'ground-truth DICOM SEG of that series')
+    .requiredOption('--series <dir|url>', SERIES_HELP)
+    .requiredOption(
+      '--truth <seg.dcm|url>',
+      'ground-truth DICOM SEG of that series: a file, or its DICOMweb instance URL',
+    )
     .option('--model <dir>', 'model folder (repeatable)', (v: string, all: string[]) => [...all, v], [])
     .option('--no-classical', 'leave out the model-free default engine')
     .option(
@@ -342,5 +350,5 @@ export function register(program: Command): void {
     )
     .requiredOption('--out <dir>', 'folder for results (rerun with the same folder to resume)')
     .addHelpText('after', `\n${corruptionHelp()}`);
-  withSkipUnreadable(command).action(runRobustness);
+  withSeriesInput(command).action(runRobustness);
 }

@@ -6,8 +6,12 @@ import {
   summarizeSegments,
 } from '../../dicom/seg-reader.ts';
 import type { Series } from '../../dicom/series.ts';
-import { readDicomFile } from '../../dicom/series-node.ts';
-import { readSeriesForCommand, withSkipUnreadable } from '../series-input.ts';
+import {
+  readDicomInput,
+  readSeriesForCommand,
+  type SeriesInputFlags,
+  withSeriesInput,
+} from '../series-input.ts';
 
 /** Per segment: how many voxels, and on which slices of the source (UIDs; indices with --series). */
 interface SegmentReport {
@@ -72,9 +76,9 @@ function segmentReports(seg: ParsedSegmentation, series: Series | undefined): Se
 
 export async function runSegInfo(
   file: string,
-  options: { series?: string; skipUnreadable?: boolean },
+  options: { series?: string } & SeriesInputFlags,
 ): Promise<string> {
-  const { name, bytes } = readDicomFile(file);
+  const { name, bytes } = await readDicomInput(file, '<file>', options);
   const seg = parseSegmentation(bytes, name);
   const series = options.series ? await readSeriesForCommand(options.series, options) : undefined;
   const report = {
@@ -114,14 +118,12 @@ export function register(program: Command): void {
       'Print a DICOM SEG as JSON: SOP class, segmentation type, segments (label, codes, algorithm), and per ' +
         'segment its voxel count and referenced slices (slice indices too when --series is given).',
     )
-    .argument('<file>', 'the SEG file')
+    .argument('<file>', 'the SEG file, or its DICOMweb instance URL')
     .option(
-      '--series <dir>',
-      'folder of the source series: places frames on its slices and checks they match',
+      '--series <dir|url>',
+      'the source series (a folder, or its DICOMweb series URL): places frames on its slices and checks they match',
     );
-  withSkipUnreadable(command).action(
-    async (file: string, options: { series?: string; skipUnreadable?: boolean }) => {
-      process.stdout.write(await runSegInfo(file, options));
-    },
-  );
+  withSeriesInput(command).action(async (file: string, options: { series?: string } & SeriesInputFlags) => {
+    process.stdout.write(await runSegInfo(file, options));
+  });
 }

@@ -3,11 +3,13 @@ import { DEFAULT_EQUIPMENT, Segmentation } from '../../dicom/seg-writer.ts';
 import { longString, longStringProblem, segmentIdentity } from '../../dicom/segment-identity.ts';
 import { InputError, UsageError } from '../../errors.ts';
 import { parseBox } from '../box-option.ts';
+import { storeFiles } from '../dicomweb.ts';
 import { describeEngine, openSegmenter } from '../engine.ts';
 import { encodeNpy } from '../npy.ts';
 import { parseInteger, parseWindow } from '../options.ts';
 import { checkDistinctOutputs, checkOutputFile, writeOutputs } from '../output-paths.ts';
-import { readSeriesForCommand, withSkipUnreadable } from '../series-input.ts';
+import { readSeriesForCommand, SERIES_HELP, withSeriesInput } from '../series-input.ts';
+import { stowTargetFor, withStow } from '../stow-option.ts';
 
 interface SegmentOptions {
   series: string;
@@ -19,6 +21,8 @@ interface SegmentOptions {
   out: string;
   maskOut?: string;
   skipUnreadable?: boolean;
+  dicomwebTimeout?: string;
+  stow?: string | boolean;
 }
 
 /** One box on one slice -> a mask -> a DICOM SEG (and optionally the mask as .npy). */
@@ -43,6 +47,7 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
     { path: options.out, flag: '--out' },
     { path: options.maskOut, flag: '--mask-out' },
   ]);
+  const stowTarget = stowTargetFor(options);
 
   const series = await readSeriesForCommand(options.series, options);
   const count = series.slices.length;
@@ -113,6 +118,12 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
         `wrote ${options.out}${options.maskOut ? ` and ${options.maskOut}` : ''}`,
       ].join('\n')}\n`,
     );
+    // Stored only once it is safe on disk: a failed store loses nothing.
+    if (stowTarget) {
+      await storeFiles(stowTarget, [
+        { path: options.out, sopInstanceUID: seg.sopInstanceUID, bytes: segBytes },
+      ]);
+    }
   } finally {
     await segmenter.dispose();
   }
@@ -122,7 +133,7 @@ export function register(program: Command): void {
   const command = program
     .command('segment')
     .description('Segment one structure from a box on one slice and save it as a DICOM SEG.')
-    .requiredOption('--series <dir>', 'folder holding the DICOM files of one CT or MR series')
+    .requiredOption('--series <dir|url>', SERIES_HELP)
     .requiredOption('--slice <n>', 'slice index in the series sorted along its normal (0-based)')
     .requiredOption('--box <x0,y0,x1,y1>', 'box corners in pixel columns,rows of that slice (any order)')
     .option('--model <dir>', 'model folder (model.json + graphs); without it the classical engine runs')
@@ -137,5 +148,5 @@ export function register(program: Command): void {
     )
     .requiredOption('--out <seg.dcm>', 'where to write the DICOM SEG')
     .option('--mask-out <mask.npy>', 'also write the mask as a NumPy uint8 array (rows x columns)');
-  withSkipUnreadable(command).action(runSegment);
+  withStow(withSeriesInput(command), 'the SEG').action(runSegment);
 }
