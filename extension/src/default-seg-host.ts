@@ -197,9 +197,43 @@ function keepRegistered(segmentationId: string, added: Record<number, ToolsTypes
   setTimeout(stop, ms);
 }
 
+/**
+ * The SOP Instance UID of a Part 10 file, from its file meta information (group 0002, explicit VR
+ * little endian), or '' when the bytes have none: what an export tells the user it stored.
+ */
+export function part10SopInstanceUid(bytes: Uint8Array): string {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteLength < 132 || String.fromCharCode(...bytes.subarray(128, 132)) !== 'DICM') return '';
+  let at = 132;
+  while (at + 8 <= bytes.byteLength && view.getUint16(at, true) === 0x0002) {
+    const element = view.getUint16(at + 2, true);
+    const vr = String.fromCharCode(bytes[at + 4], bytes[at + 5]);
+    const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
+    const length = long ? view.getUint32(at + 8, true) : view.getUint16(at + 6, true);
+    const value = at + (long ? 12 : 8);
+    if (value + length > bytes.byteLength) return '';
+    if (element === 0x0003) {
+      return String.fromCharCode(...bytes.subarray(value, value + length)).replace(/[\0 ]+$/, '');
+    }
+    at = value + length;
+  }
+  return '';
+}
+
+/**
+ * Why a store failed, as the data source's client reports it: OHIF's DICOMweb client rejects with an
+ * Error carrying the HTTP `status` and the answer's `response`; a short text answer (a proxy's "PACS
+ * cannot be reached") says more than the client's "request failed".
+ */
 function describeFailure(error: unknown): string {
-  const e = error as { message?: string; status?: number };
-  return [e?.status ? `HTTP ${e.status}` : '', e?.message ?? String(error)].filter(Boolean).join(': ');
+  const e = error as { message?: string; status?: number; response?: unknown };
+  let said = '';
+  if (typeof e?.response === 'string') said = e.response;
+  else if (e?.response instanceof ArrayBuffer && e.response.byteLength <= 2048)
+    said = new TextDecoder().decode(e.response);
+  said = said.trim().replace(/\s+/g, ' ');
+  if (said.length > 300 || said.startsWith('{') || said.startsWith('<')) said = '';
+  return [e?.status ? `HTTP ${e.status}` : '', e?.message ?? String(error), said].filter(Boolean).join(': ');
 }
 
 export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHost {
@@ -270,7 +304,8 @@ export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHo
           description: describeSegment(s, algorithm),
         })),
       });
-      const what = `${segmentsWritten} segments as ${mode} SEG (${Math.round(bytes.byteLength / 1024)} kB)`;
+      const sop = part10SopInstanceUid(bytes);
+      const what = `${segmentsWritten} segments as ${mode} SEG (${Math.round(bytes.byteLength / 1024)} kB${sop ? `, SOP Instance UID ${sop}` : ''})`;
       const name = `${seriesInstanceUID}.seg.dcm`;
       if (options.store?.canStore()) {
         try {
@@ -282,7 +317,7 @@ export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHo
           await saveFile(bytes, name);
           throw new InputError(
             'seg-store-failed',
-            `Could not store the SEG in the data source (${describeFailure(error)}); it was downloaded as ${name} instead.`,
+            `Could not store the SEG${sop ? ` (SOP Instance UID ${sop})` : ''} in the data source (${describeFailure(error)}); it was downloaded as ${name} instead.`,
             'Store the downloaded file once the server accepts it again.',
           );
         }
