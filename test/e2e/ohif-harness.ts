@@ -70,15 +70,22 @@ export const viewportState = (page: Page): Promise<ViewportState> =>
     };
   });
 
-/** Waits until the active viewport shows a series of `count` images. */
+/**
+ * Waits until the active viewport shows a series of `count` images. Also right after a reload, while
+ * OHIF's services exist but are not wired yet (their getState throws then).
+ */
 export async function waitForSeries(page: Page, count: number): Promise<void> {
   await page.waitForFunction(
     (n) => {
       // biome-ignore lint/suspicious/noExplicitAny: OHIF's globals are untyped here.
       const w = window as any;
-      const id = w.services?.viewportGridService?.getState().activeViewportId;
-      const viewport = id && w.services.cornerstoneViewportService.getCornerstoneViewport(id);
-      return viewport?.getImageIds?.().length === n && !!viewport.getCurrentImageId();
+      try {
+        const id = w.services?.viewportGridService?.getState().activeViewportId;
+        const viewport = id && w.services.cornerstoneViewportService.getCornerstoneViewport(id);
+        return viewport?.getImageIds?.().length === n && !!viewport.getCurrentImageId();
+      } catch {
+        return false;
+      }
     },
     count,
     { timeout: 120_000 },
@@ -193,3 +200,81 @@ export async function labelmapBySop(page: Page, label: number): Promise<Map<stri
 /** The extension's session, through its OHIF utility module (the integrator's way to reach it). */
 export const SESSION =
   "window.extensionManager.getModuleEntry('@robustmedsam/extension-box-prompt.utilityModule.common').exports.getSession()";
+
+/**
+ * Records every notification OHIF shows (its toasts, as the user reads them) in `window.__notifications`,
+ * in this document and in every one loaded after it (a reload): title and message as one text each.
+ */
+export async function recordNotifications(page: Page): Promise<void> {
+  const script = `(() => {
+    if (window.__notifications) return;
+    window.__notifications = [];
+    const seen = new WeakSet();
+    const scan = () => {
+      for (const toast of document.querySelectorAll('[data-sonner-toast]')) {
+        if (seen.has(toast) || !toast.textContent) continue;
+        seen.add(toast);
+        window.__notifications.push(toast.textContent);
+      }
+    };
+    const start = () => new MutationObserver(scan).observe(document.body, { childList: true, subtree: true, characterData: true });
+    if (document.body) start(); else document.addEventListener('DOMContentLoaded', start);
+  })()`;
+  await page.context().addInitScript(script);
+  await page.evaluate(script);
+}
+
+export const notifications = (page: Page): Promise<string[]> =>
+  page.evaluate('window.__notifications ?? []') as Promise<string[]>;
+
+/** Waits for a notification whose text matches, and returns it. */
+export async function waitForNotification(page: Page, pattern: RegExp, timeout = 60_000): Promise<string> {
+  const handle = await page.waitForFunction(
+    ([source, flags]) =>
+      // biome-ignore lint/suspicious/noExplicitAny: the recorder's global.
+      ((window as any).__notifications as string[]).find((text) => new RegExp(source, flags).test(text)),
+    [pattern.source, pattern.flags] as const,
+    { timeout },
+  );
+  return (await handle.jsonValue()) as string;
+}
+
+/**
+ * Opens a SEG series from OHIF's study browser as a user does: a double click on its thumbnail, then
+ * "Yes" to OHIF's "open this Segmentation?" (hydration), through OHIF's own SEG support
+ * (@ohif/extension-cornerstone-dicom-seg). Resolves to the display set's UID, once the viewport's active
+ * segmentation is that SEG.
+ */
+export async function openSegFromStudyBrowser(page: Page, seriesDescription: string): Promise<string> {
+  const thumbnail = page
+    .locator('[data-cy^="study-browser-thumbnail"]')
+    .filter({ hasText: 'SEG' })
+    .filter({ hasText: seriesDescription });
+  await thumbnail.first().waitFor({ timeout: 60_000 });
+  await thumbnail.first().dblclick();
+  await page.click('[data-cy="yes-hydrate-btn"]', { timeout: 60_000 });
+  const uid = await page.evaluate((description) => {
+    // biome-ignore lint/suspicious/noExplicitAny: OHIF's globals are untyped here.
+    const w = window as any;
+    return w.services.displaySetService
+      .getActiveDisplaySets()
+      .find(
+        (d: { Modality: string; SeriesDescription: string }) =>
+          d.Modality === 'SEG' && d.SeriesDescription === description,
+      )?.displaySetInstanceUID as string;
+  }, seriesDescription);
+  await page.waitForFunction(
+    (id) => {
+      // biome-ignore lint/suspicious/noExplicitAny: OHIF's globals are untyped here.
+      const w = window as any;
+      const viewportId = w.services.viewportGridService.getState().activeViewportId;
+      return (
+        w.cornerstoneTools.segmentation.activeSegmentation.getActiveSegmentation(viewportId)
+          ?.segmentationId === id
+      );
+    },
+    uid,
+    { timeout: 60_000 },
+  );
+  return uid;
+}
