@@ -20,6 +20,8 @@ export interface OrthancOptions {
   user?: { name: string; password: string };
   /** Give up waiting for Orthanc to answer after this long (default 20 s). */
   startTimeoutMs?: number;
+  /** Refuse to store instances of this modality (Orthanc's ReceivedInstanceFilter), e.g. 'SEG' to test failed stores. */
+  refuseModality?: string;
 }
 
 export interface Orthanc {
@@ -89,6 +91,15 @@ export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthan
     // Answers must not wait on a background job queue the tests never see.
     ConcurrentJobs: 2,
   };
+  if (options.refuseModality) {
+    // Orthanc's Lua hook: returning false refuses the instance, which STOW-RS reports as failed.
+    const script = join(dir, 'filter.lua');
+    writeFileSync(
+      script,
+      `function ReceivedInstanceFilter(dicom, origin, info)\n  return dicom.Modality ~= ${JSON.stringify(options.refuseModality)}\nend\n`,
+    );
+    Object.assign(config, { LuaScripts: [script] });
+  }
   writeFileSync(join(dir, 'orthanc.json'), JSON.stringify(config, null, 2));
   const child: ChildProcess = spawn(ORTHANC_BINARY, [join(dir, 'orthanc.json')], {
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -6,10 +6,12 @@
  */
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import { parseDicom } from '../dicom/dataset.ts';
 import { type DicomWebAuth, DicomWebClient } from '../dicom/dicomweb/client.ts';
 import type { StowInstance, StowResult } from '../dicom/dicomweb/stow.ts';
+import { parseStowTarget } from '../dicom/dicomweb/urls.ts';
 import type { DicomFileBytes } from '../dicom/series.ts';
-import { DicomWebError, RobustMedSamError, UsageError } from '../errors.ts';
+import { DicomError, DicomWebError, RobustMedSamError, UsageError } from '../errors.ts';
 import { parseInteger } from './options.ts';
 
 export const CREDENTIALS_HINT =
@@ -90,28 +92,61 @@ export async function downloadSeries(
   }
 }
 
-/** The instances of a STOW result that the server did not store, in words. */
-function failures(result: StowResult, names: Map<string, string>): string[] {
-  return result.instances
-    .filter((i) => i.outcome === 'failed')
-    .map((i) => `${names.get(i.sopInstanceUID) ?? i.sopInstanceUID}: ${i.reason}`);
+/** Where a command stores: a PACS, and the study when the user named one (the server then checks it). */
+export interface StowTarget {
+  client: DicomWebClient;
+  studyInstanceUID?: string;
+}
+
+/** The target of a --stow or --to URL (a DICOMweb root, or a study URL under it). */
+export function stowTarget(url: string, flag: string, flags: DicomWebFlags): StowTarget {
+  const { root, studyInstanceUID } = parseStowTarget(url, flag);
+  return { client: dicomWebClients(flags)(root), studyInstanceUID };
+}
+
+/** A file to store with the UIDs the server's answer and the check afterwards need. */
+function stowInstanceOf(path: string, bytes: Uint8Array): StowInstance {
+  const { dataset } = parseDicom(bytes, path);
+  const uid = (keyword: string) => (typeof dataset[keyword] === 'string' ? (dataset[keyword] as string) : '');
+  if (!uid('SOPInstanceUID')) {
+    throw new DicomError('missing-sop-instance-uid', `${path} has no SOP Instance UID: it cannot be stored.`);
+  }
+  return {
+    sopInstanceUID: uid('SOPInstanceUID'),
+    studyInstanceUID: uid('StudyInstanceUID') || undefined,
+    seriesInstanceUID: uid('SeriesInstanceUID') || undefined,
+    bytes,
+  };
 }
 
 /**
- * Stores `files` (already on disk) in the server at `root` and prints what it said of each. Any
- * instance not stored, or any failure of the request, is a NotStoredError naming the files and how to
- * retry; warnings are printed and count as stored.
+ * Stores `files` (already on disk) in the PACS and prints what it said of each. Every file is read
+ * and checked before anything is sent. Any instance not stored, or any failure of the request, is a
+ * NotStoredError naming the files and how to retry; warnings are printed and count as stored.
  */
 export async function storeFiles(
-  client: DicomWebClient,
-  files: Array<{ path: string; sopInstanceUID: string; bytes: Uint8Array }>,
+  target: StowTarget,
+  files: Array<{ path: string; bytes: Uint8Array }>,
 ): Promise<void> {
-  const names = new Map(files.map((f) => [f.sopInstanceUID, f.path]));
-  const retry = `robustmedsam stow ${files.map((f) => quoteArg(f.path)).join(' ')} --to ${client.root}`;
-  const instances: StowInstance[] = files.map((f) => ({ sopInstanceUID: f.sopInstanceUID, bytes: f.bytes }));
+  const { client } = target;
+  const instances = files.map((f) => stowInstanceOf(f.path, f.bytes));
+  const names = new Map<string, string>();
+  for (const [k, instance] of instances.entries()) {
+    const other = names.get(instance.sopInstanceUID);
+    if (other) {
+      throw new UsageError(
+        'duplicate-instance',
+        `${other} and ${files[k].path} hold the same SOP Instance UID ${instance.sopInstanceUID}.`,
+        'Store one of them.',
+      );
+    }
+    names.set(instance.sopInstanceUID, files[k].path);
+  }
+  const where = target.studyInstanceUID ? `${client.root}/studies/${target.studyInstanceUID}` : client.root;
+  const retry = `robustmedsam stow ${files.map((f) => quoteArg(f.path)).join(' ')} --to ${where}`;
   let result: StowResult;
   try {
-    result = await client.store(instances);
+    result = await client.store(instances, target.studyInstanceUID);
   } catch (error) {
     if (!(error instanceof DicomWebError)) throw error;
     throw new NotStoredError(
@@ -122,20 +157,19 @@ export async function storeFiles(
     );
   }
   for (const instance of result.instances) {
-    const name = names.get(instance.sopInstanceUID);
-    if (instance.outcome === 'stored') {
-      process.stdout.write(`stored ${name} in ${client.root}: SOP Instance UID ${instance.sopInstanceUID}\n`);
-    } else if (instance.outcome === 'stored-with-warning') {
-      process.stdout.write(
-        `stored ${name} in ${client.root}: SOP Instance UID ${instance.sopInstanceUID} (warning: ${instance.reason})\n`,
-      );
-    }
+    if (instance.outcome === 'failed') continue;
+    const warning = instance.outcome === 'stored-with-warning' ? ` (warning: ${instance.reason})` : '';
+    process.stdout.write(
+      `stored ${names.get(instance.sopInstanceUID)} in ${where}: SOP Instance UID ${instance.sopInstanceUID}${warning}\n`,
+    );
   }
-  const failed = failures(result, names);
+  const failed = result.instances
+    .filter((i) => i.outcome === 'failed')
+    .map((i) => `${names.get(i.sopInstanceUID)} (SOP Instance UID ${i.sopInstanceUID}): ${i.reason}`);
   if (failed.length) {
     throw new NotStoredError(
       'not-stored-failed',
-      `The PACS did not store ${failed.length} of ${files.length} (HTTP ${result.httpStatus}): ${failed.join('; ')}. The files are kept on disk.`,
+      `The PACS did not store ${failed.length} of ${files.length} (HTTP ${result.httpStatus}): ${failed.join('; ')}. Kept on disk.`,
       `Fix the cause the server gave, then retry: ${retry}`,
     );
   }

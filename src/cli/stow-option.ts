@@ -4,24 +4,22 @@
  * URL, to the server the --series came from.
  */
 import type { Command } from 'commander';
-import type { DicomWebClient } from '../dicom/dicomweb/client.ts';
-import { isDicomWebUrl, parseServiceRoot } from '../dicom/dicomweb/urls.ts';
+import { isDicomWebUrl } from '../dicom/dicomweb/urls.ts';
 import { UsageError } from '../errors.ts';
-import { type DicomWebFlags, dicomWebClients } from './dicomweb.ts';
+import { type DicomWebFlags, type StowTarget, stowTarget } from './dicomweb.ts';
 
 export function withStow(command: Command, what: string): Command {
   return command.option(
     '--stow [url]',
-    `after writing ${what}, store it in a PACS with STOW-RS: at URL (a DICOMweb root), or without URL where --series came from; exit code 6 if the store fails (the file stays)`,
+    `after writing ${what}, store it in a PACS with STOW-RS: at URL (a DICOMweb root, or a study URL), or without URL in the study --series came from; exit code 6 if the store fails (the file stays)`,
   );
 }
 
-/** The client to store through, checked before any work; undefined without --stow. */
+/** Where to store, checked (URL, credentials) before any work; undefined without --stow. */
 export function stowTargetFor(
   options: { stow?: string | boolean; series: string } & DicomWebFlags,
-): DicomWebClient | undefined {
+): StowTarget | undefined {
   if (options.stow === undefined || options.stow === false) return undefined;
-  const clients = dicomWebClients(options);
   if (options.stow === true) {
     if (!isDicomWebUrl(options.series)) {
       throw new UsageError(
@@ -30,7 +28,8 @@ export function stowTargetFor(
         'Give the PACS: --stow http(s)://HOST/ROOT (its DICOMweb root).',
       );
     }
-    return clients(parseServiceRoot(options.series, '--series'));
+    // The series' own study: the server checks the SEG belongs there.
+    return stowTarget(options.series, '--series', options);
   }
-  return clients(parseServiceRoot(options.stow, '--stow'));
+  return stowTarget(options.stow, '--stow', options);
 }

@@ -169,8 +169,7 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
     ].join('\n')}\n`,
   );
   // Stored only once it is safe on disk: a failed store loses nothing.
-  if (stowTarget)
-    await storeFiles(stowTarget, [{ path: segPath, sopInstanceUID: seg.sopInstanceUID, bytes: segBytes }]);
+  if (stowTarget) await storeFiles(stowTarget, [{ path: segPath, bytes: segBytes }]);
 }
 
 export function register(program: Command): void {

@@ -120,9 +120,7 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
     );
     // Stored only once it is safe on disk: a failed store loses nothing.
     if (stowTarget) {
-      await storeFiles(stowTarget, [
-        { path: options.out, sopInstanceUID: seg.sopInstanceUID, bytes: segBytes },
-      ]);
+      await storeFiles(stowTarget, [{ path: options.out, bytes: segBytes }]);
     }
   } finally {
     await segmenter.dispose();

@@ -182,11 +182,15 @@ export class DicomWebClient {
     const progress: RetrieveProgress = { done: 0, total: uids.length, bytes: 0 };
     options.onProgress?.({ ...progress });
     let next = 0;
+    let failed = false;
     const worker = async () => {
-      while (next < uids.length) {
+      while (next < uids.length && !failed) {
         const index = next++;
         const sopInstanceUID = uids[index];
-        const bytes = await this.retrieveInstance({ ...ref, sopInstanceUID });
+        const bytes = await this.retrieveInstance({ ...ref, sopInstanceUID }).catch((error: unknown) => {
+          failed = true; // the other workers start no new request
+          throw error;
+        });
         files[index] = { name: `instance ${sopInstanceUID}`, bytes };
         progress.done += 1;
         progress.bytes += bytes.byteLength;
@@ -199,9 +203,12 @@ export class DicomWebClient {
   }
 
   /**
-   * STOW-RS of Part 10 files, under the study when `studyInstanceUID` is given. Returns what the server
-   * says of each instance; a refusal of the whole request without a per-instance answer (401, 413,
-   * 5xx, ...) is a DicomWebError. Use `storedAll` / `storeFailure` to act on the result.
+   * STOW-RS of Part 10 files, under the study when `studyInstanceUID` is given (the server then refuses
+   * files of another study). Returns what the server says of each instance; a refusal of the whole
+   * request without a per-instance answer (401, 413, 5xx, ...) is a DicomWebError. Each instance the
+   * server calls stored, and whose study and series UIDs were given, is then looked up with QIDO-RS:
+   * some servers answer "stored" for an instance they dropped (Orthanc 1.10 does so for one its own
+   * filter refused), and a user told "saved" must find it there.
    */
   async store(instances: StowInstance[], studyInstanceUID?: string): Promise<StowResult> {
     const url = `${this.root}/studies${studyInstanceUID ? `/${studyInstanceUID}` : ''}`;
@@ -222,9 +229,28 @@ export class DicomWebClient {
         if (response.ok) throw this.#badResponse(url, 'its STOW answer is not DICOM JSON');
       }
     }
-    const result = readStowResponse(response.status, parsed, instances);
     if (!response.ok && parsed === undefined) {
       throw this.#statusError(url, 'store (STOW-RS)', response.status, text);
+    }
+    const result = readStowResponse(response.status, parsed, instances);
+    for (const [k, outcome] of result.instances.entries()) {
+      const { studyInstanceUID: study, seriesInstanceUID: series, sopInstanceUID } = instances[k];
+      if (outcome.outcome === 'failed' || !study || !series) continue;
+      const found = await this.#json(
+        `${this.root}/studies/${study}/series/${series}/instances${queryString({ SOPInstanceUID: sopInstanceUID })}`,
+        'confirm a stored instance',
+      ).catch((error: unknown) => {
+        // Not found (404) means not there; any other fault leaves the server's word standing.
+        if (error instanceof DicomWebError && error.failure === 'not-found') return [];
+        throw error;
+      });
+      if (!found.some((ds) => jsonText(ds, '00080018') === sopInstanceUID)) {
+        result.instances[k] = {
+          sopInstanceUID,
+          outcome: 'failed',
+          reason: 'the server answered "stored", but QIDO-RS does not find it there (dropped by the server)',
+        };
+      }
     }
     return result;
   }

@@ -5,9 +5,15 @@
  * does not mention at all, was not stored.
  */
 
-/** What the client sends: the file and the SOP Instance UID it holds (to match the server's answer). */
+/**
+ * What the client sends: the file and the UIDs it holds. The SOP Instance UID matches the server's
+ * answer to the file; with the study and series UIDs too, the client can check that an instance the
+ * server calls stored is really there.
+ */
 export interface StowInstance {
   sopInstanceUID: string;
+  studyInstanceUID?: string;
+  seriesInstanceUID?: string;
   bytes: Uint8Array;
 }
 

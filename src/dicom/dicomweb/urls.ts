@@ -32,6 +32,20 @@ export function parseServiceRoot(value: string, what = 'DICOMweb URL'): string {
   return `${url.origin}${path}`;
 }
 
+/** Where to store: a service root, and the study when the URL names one (`.../studies/UID[/...]`). */
+export function parseStowTarget(value: string, what: string): { root: string; studyInstanceUID?: string } {
+  const root = parseServiceRoot(value, what);
+  const study = /\/studies\/([^/]+)/.exec(new URL(value).pathname)?.[1];
+  if (study !== undefined && (!UID.test(study) || study.length > 64)) {
+    throw new UsageError(
+      'bad-dicomweb-url',
+      `${what} "${value}" names a study UID that is not a UID.`,
+      urlHint(),
+    );
+  }
+  return study ? { root, studyInstanceUID: study } : { root };
+}
+
 function checkedUrl(value: string, what: string): URL {
   let url: URL;
   try {
