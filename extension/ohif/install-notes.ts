@@ -38,6 +38,12 @@ adapter, else WebAssembly). WebAssembly threads need a cross-origin isolated pag
 them the model runs on one thread, and the status says so.
 
 "Export SEG" stores the SEG through the active data source when it can store (a DICOMweb source with
-STOW-RS), else downloads it.
+STOW-RS), else downloads it; the notification gives its SOP Instance UID. A store that fails (the PACS is
+down, refuses it) is shown with the reason, and the SEG is downloaded instead, so nothing is lost.
+
+To store SEGs in your PACS, use OHIF's \`dicomweb\` data source with \`supportsStow: true\` (and
+\`imageRendering: 'wadors'\`), its \`qidoRoot\`/\`wadoRoot\`/\`wadoUriRoot\` on OHIF's own origin through your
+web server's reverse proxy to the PACS: a cross-origin-isolated page cannot use another origin's answers
+unless the PACS sends CORS and Cross-Origin-Resource-Policy headers.
 `;
 }

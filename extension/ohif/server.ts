@@ -307,7 +307,7 @@ async function pacsStudies(pacs: OhifPacs): Promise<OhifStudy[]> {
       });
     }
   }
-  return studies;
+  return studies.sort((a, b) => a.id.localeCompare(b.id));
 }
 
 function fileUnder(root: string, urlPath: string): string | null {
