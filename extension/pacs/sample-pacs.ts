@@ -98,3 +98,26 @@ export async function startSamplePacs(options: SamplePacsOptions): Promise<Sampl
     throw error;
   }
 }
+
+/** What `npm run pacs` and `npm run demo -- --pacs` print: the DICOMweb root and a URL per series. */
+export function describeSamplePacs(pacs: SamplePacs): string[] {
+  const lines = [
+    `Orthanc (pid ${pacs.orthanc.pid}) with the bundled samples; DICOMweb root: ${pacs.orthanc.dicomWebRoot}`,
+  ];
+  for (const s of pacs.series) {
+    lines.push(`  ${s.id} (${s.modality}, ${s.instances} instances): ${s.url}`);
+    for (const t of s.truths) lines.push(`    ground-truth SEG: ${t.url}`);
+  }
+  return lines;
+}
+
+/** Whether nothing listens on this loopback port (0: any free port will do). */
+export async function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  if (port === 0) return true;
+  const { createServer } = await import('node:net');
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', () => done(false));
+    probe.listen(port, host, () => probe.close(() => done(true)));
+  });
+}
