@@ -6,82 +6,22 @@
  */
 import { Worker } from 'node:worker_threads';
 import dcmjs from 'dcmjs';
-import { stackPositions, writeImageSeries } from '../src/dicom/image-series-writer.ts';
-import type { SeriesLayout } from '../src/dicom/seg-reader.ts';
 import { masksForSeries, parseSegmentation } from '../src/dicom/seg-reader.ts';
-import { Segmentation, type SegmentationSource, segmentFromOrgan } from '../src/dicom/seg-writer.ts';
-import { CT_IMAGE_STORAGE } from '../src/dicom/sop-classes.ts';
-import { uidFromSeed } from '../src/dicom/uid.ts';
+import { Segmentation, type SegmentationSource } from '../src/dicom/seg-writer.ts';
+import {
+  largeSeriesImages,
+  largeSeriesSegments,
+  largeSeriesSource,
+  organMasks,
+  PIXELS,
+  SIZE,
+  SLICES,
+} from './large-series.ts';
 
-export const SLICES = 300;
-export const SIZE = 512;
 const RUNS = 5;
-const PIXELS = SIZE * SIZE;
-const ORIENTATION: [number, number, number, number, number, number] = [1, 0, 0, 0, 1, 0];
-const ORGANS = ['liver', 'spleen', 'left kidney'] as const;
-
-/** Three non-overlapping ellipsoids (liver, spleen, kidney) over parts of the 300 slices. */
-function organMasks(): Uint8Array[] {
-  const shapes = [
-    { cx: 180, cy: 260, rx: 110, ry: 90, z0: 40, z1: 200 },
-    { cx: 380, cy: 230, rx: 50, ry: 60, z0: 90, z1: 190 },
-    { cx: 360, cy: 340, rx: 35, ry: 45, z0: 150, z1: 260 },
-  ];
-  return shapes.map(({ cx, cy, rx, ry, z0, z1 }) => {
-    const mask = new Uint8Array(SLICES * PIXELS);
-    for (let z = z0; z <= z1; z++) {
-      const t = (2 * (z - z0)) / (z1 - z0) - 1;
-      const scale = Math.sqrt(Math.max(0, 1 - t * t));
-      for (let y = 0; y < SIZE; y++)
-        for (let x = 0; x < SIZE; x++)
-          if (((x - cx) / (rx * scale + 1e-9)) ** 2 + ((y - cy) / (ry * scale + 1e-9)) ** 2 <= 1)
-            mask[z * PIXELS + y * SIZE + x] = 1;
-    }
-    return mask;
-  });
-}
-
-function source(): SegmentationSource & SeriesLayout {
-  const positions = stackPositions([-200, -200, -300], ORIENTATION, 1, SLICES);
-  return {
-    seriesInstanceUID: uidFromSeed('bench/series'),
-    frameOfReferenceUID: uidFromSeed('bench/for'),
-    patient: { patientName: 'Bench^Mark', patientID: 'B1', patientBirthDate: '', patientSex: 'O' },
-    study: {
-      studyInstanceUID: uidFromSeed('bench/study'),
-      studyDate: '20240101',
-      studyTime: '120000',
-      studyID: '1',
-      accessionNumber: '',
-      referringPhysicianName: '',
-      studyDescription: 'SEG benchmark',
-    },
-    geometry: {
-      rows: SIZE,
-      columns: SIZE,
-      pixelSpacing: [0.78, 0.78],
-      orientation: ORIENTATION,
-      normal: [0, 0, 1],
-      sliceThickness: 1,
-      spacingBetweenSlices: 1,
-    },
-    slices: positions.map((p, z) => ({
-      sopClassUID: CT_IMAGE_STORAGE,
-      sopInstanceUID: uidFromSeed(`bench/sop/${z}`),
-      imagePositionPatient: p,
-      positionAlongNormal: p[2],
-    })),
-  };
-}
-
-function segments() {
-  return ORGANS.map((o) =>
-    segmentFromOrgan(o, { type: 'SEMIAUTOMATIC', name: 'RobustMedSAM', version: '1.0.0' }),
-  );
-}
 
 function writeOurs(masks: Uint8Array[], src: SegmentationSource): Uint8Array {
-  return new Segmentation({ source: src, segments: segments(), masks }).toBytes();
+  return new Segmentation({ source: src, segments: largeSeriesSegments(), masks }).toBytes();
 }
 
 function sameMasks(a: Uint8Array[], b: Uint8Array[]): boolean {
@@ -147,22 +87,7 @@ async function measure(
 
 /** dcmjs' Cornerstone (tools v4) adapter inputs: one Part 10 file per slice and a Labelmap3D. */
 function dcmjsInputs(masks: Uint8Array[], src: SegmentationSource) {
-  const written = writeImageSeries({
-    modality: 'CT',
-    patient: src.patient,
-    study: src.study,
-    frameOfReferenceUID: src.frameOfReferenceUID,
-    seriesInstanceUID: src.seriesInstanceUID,
-    sopInstanceUIDs: src.slices.map((s) => s.sopInstanceUID),
-    geometry: {
-      ...src.geometry,
-      positions: src.slices.map((s) => s.imagePositionPatient),
-      sliceThickness: 1,
-    },
-    stored: { data: Array.from({ length: SLICES }, () => new Int16Array(PIXELS)), slope: 1, intercept: 0 },
-    seriesDescription: 'bench',
-    seriesNumber: 1,
-  });
+  const written = largeSeriesImages(src);
   const images = written.map((w, z) => ({ imageId: `bench:${z}`, data: { byteArray: w.bytes } }));
   const labelmaps2D = Array.from({ length: SLICES }, (_, z) => {
     const pixelData = new Uint16Array(PIXELS);
@@ -180,7 +105,7 @@ function dcmjsInputs(masks: Uint8Array[], src: SegmentationSource) {
   });
   const metadata = [
     undefined,
-    ...segments().map((s, k) => ({
+    ...largeSeriesSegments().map((s, k) => ({
       SegmentNumber: k + 1,
       SegmentLabel: s.label,
       SegmentAlgorithmType: s.algorithmType,
@@ -241,7 +166,7 @@ function metadataProvider(src: SegmentationSource) {
 
 async function main(which: string): Promise<Record<string, unknown>> {
   const masks = organMasks();
-  const src = source();
+  const src = largeSeriesSource();
   const voxels = masks.reduce((n, m) => n + m.reduce((a, b) => a + b, 0), 0);
   switch (which) {
     case 'ours-export': {
