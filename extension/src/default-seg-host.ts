@@ -40,8 +40,11 @@ export interface DefaultSegHostOptions {
   saveFile?(bytes: Uint8Array, name: string): void | Promise<void>;
   /** Asks the user for a SEG file; undefined when they cancel. Default: the browser's file picker. */
   pickFile?(): Promise<{ bytes: Uint8Array; name: string } | undefined>;
-  /** Tells the user what an export or load did (a line such as "Exported 2 segments ..."). */
-  notify?(message: string): void;
+  /**
+   * Tells the user what an export or load did (a line such as "Exported 2 segments ..."); 'warning'
+   * when it did less than asked but lost nothing (a store failed, so the SEG was downloaded instead).
+   */
+  notify?(message: string, level?: 'info' | 'warning'): void;
 }
 
 /** A segment as Cornerstone's state holds it, with its colour from the viewport's colour LUT. */
@@ -198,29 +201,6 @@ function keepRegistered(segmentationId: string, added: Record<number, ToolsTypes
 }
 
 /**
- * The SOP Instance UID of a Part 10 file, from its file meta information (group 0002, explicit VR
- * little endian), or '' when the bytes have none: what an export tells the user it stored.
- */
-export function part10SopInstanceUid(bytes: Uint8Array): string {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.byteLength < 132 || String.fromCharCode(...bytes.subarray(128, 132)) !== 'DICM') return '';
-  let at = 132;
-  while (at + 8 <= bytes.byteLength && view.getUint16(at, true) === 0x0002) {
-    const element = view.getUint16(at + 2, true);
-    const vr = String.fromCharCode(bytes[at + 4], bytes[at + 5]);
-    const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
-    const length = long ? view.getUint32(at + 8, true) : view.getUint16(at + 6, true);
-    const value = at + (long ? 12 : 8);
-    if (value + length > bytes.byteLength) return '';
-    if (element === 0x0003) {
-      return String.fromCharCode(...bytes.subarray(value, value + length)).replace(/[\0 ]+$/, '');
-    }
-    at = value + length;
-  }
-  return '';
-}
-
-/**
  * Why a store failed, as the data source's client reports it: OHIF's DICOMweb client rejects with an
  * Error carrying the HTTP `status` and the answer's `response`; a short text answer (a proxy's "PACS
  * cannot be reached") says more than the client's "request failed".
@@ -294,7 +274,12 @@ export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHo
         name: session.client.status?.info.label ?? 'RobustMedSAM viewer',
         version: VERSION,
       };
-      const { bytes, segmentsWritten, seriesInstanceUID } = await exportSegmentation(session.client, {
+      const {
+        bytes,
+        segmentsWritten,
+        seriesInstanceUID,
+        sopInstanceUID: sop,
+      } = await exportSegmentation(session.client, {
         segmentationId: target.segmentation.segmentationId,
         imageIds: target.imageIds,
         type: mode,
@@ -304,7 +289,6 @@ export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHo
           description: describeSegment(s, algorithm),
         })),
       });
-      const sop = part10SopInstanceUid(bytes);
       const what = `${segmentsWritten} segments as ${mode} SEG (${Math.round(bytes.byteLength / 1024)} kB${sop ? `, SOP Instance UID ${sop}` : ''})`;
       const name = `${seriesInstanceUID}.seg.dcm`;
       if (options.store?.canStore()) {
@@ -313,13 +297,15 @@ export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHo
           notify(`Stored ${what} in ${where}.`);
           return bytes;
         } catch (error) {
-          // Not stored: the user still gets the file, and is told why the store failed.
+          // Not stored, but nothing is lost: the user gets the file and is told why the store failed.
+          // The export itself succeeded, so it resolves (a rejection would also raise the host's
+          // generic "something went wrong").
           await saveFile(bytes, name);
-          throw new InputError(
-            'seg-store-failed',
-            `Could not store the SEG${sop ? ` (SOP Instance UID ${sop})` : ''} in the data source (${describeFailure(error)}); it was downloaded as ${name} instead.`,
-            'Store the downloaded file once the server accepts it again.',
+          notify(
+            `Could not store the SEG${sop ? ` (SOP Instance UID ${sop})` : ''} in the data source (${describeFailure(error)}); it was downloaded as ${name} instead. Store that file once the server accepts it again.`,
+            'warning',
           );
+          return bytes;
         }
       }
       await saveFile(bytes, name);

@@ -294,8 +294,12 @@ function register(context: ModuleContext & { configuration?: RobustMedSamConfigu
     configuration.segHost ??
     createDefaultSegHost({
       store,
-      notify: (message) =>
-        services.uiNotificationService.show({ title: NOTIFICATION_TITLE, message, type: 'success' }),
+      notify: (message, level) =>
+        services.uiNotificationService.show({
+          title: NOTIFICATION_TITLE,
+          message,
+          type: level === 'warning' ? 'warning' : 'success',
+        }),
     });
   registrations.set(servicesManager, { session, services, segHost });
 }

@@ -81,6 +81,8 @@ export interface SegWritten {
   bytes: Uint8Array;
   /** Segments without any pixel are left out. */
   segmentsWritten: number;
+  /** The SEG's own SOP Instance UID: what a store reports, and what a retry stores again. */
+  sopInstanceUID: string;
 }
 
 /** One segment's mask over the series (slices x rows x columns, 1 inside), or null when it has no pixel. */
@@ -143,7 +145,7 @@ export function writeSegFromLabelSlices(job: SegWriteJob): SegWritten {
     segments: kept.map((k) => k.description),
     masks: kept.map((k) => k.mask),
   });
-  return { bytes: seg.toBytes(), segmentsWritten: kept.length };
+  return { bytes: seg.toBytes(), segmentsWritten: kept.length, sopInstanceUID: seg.sopInstanceUID };
 }
 
 export interface SegReadJob {

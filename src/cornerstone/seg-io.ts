@@ -18,7 +18,12 @@ import {
   writeLabelmapSlice,
 } from './labelmap-bridge.ts';
 import type { LabelmapArray } from './labelmap-compose.ts';
-import { checkNewSegmentIndices, type SegComposeJob, type SegmentPlace } from './seg-compose.ts';
+import {
+  checkNewSegmentIndices,
+  type SegComposeJob,
+  type SegmentPlace,
+  type SegWritten,
+} from './seg-compose.ts';
 import type { SegmenterClient } from './segmenter-client.ts';
 import { segSeriesFromMetadata } from './series-metadata.ts';
 
@@ -41,7 +46,7 @@ export interface ExportSegmentOptions {
 export async function exportSegmentation(
   worker: SegWorker,
   options: ExportSegmentOptions,
-): Promise<{ bytes: Uint8Array; segmentsWritten: number; seriesInstanceUID: string }> {
+): Promise<SegWritten & { seriesInstanceUID: string }> {
   const { segmentationId } = options;
   const { series, imageIds } = segSeriesFromMetadata(options.imageIds);
   // Each labelmap slice is copied once, however many segments share its layer.
