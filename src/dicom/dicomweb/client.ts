@@ -389,7 +389,9 @@ function errorDetail(body: string): string {
     const said = parsed.Details ?? parsed.errorMessage ?? parsed.Message;
     if (typeof said === 'string' && said) text = said;
   } catch {
-    // not JSON: its text
+    // not JSON: its text, without the markup of an HTML error page
+    if (/^\s*</.test(text))
+      text = text.replace(/<(head|style|script)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ');
   }
   return text.replace(/\s+/g, ' ').trim().slice(0, 200);
 }
