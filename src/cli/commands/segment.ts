@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_EQUIPMENT, Segmentation } from '../../dicom/seg-writer.ts';
 import { longString, longStringProblem, segmentIdentity } from '../../dicom/segment-identity.ts';
 import { InputError, UsageError } from '../../errors.ts';
-import { parseBox } from '../box-option.ts';
+import { collect, parseBox, parsePoint } from '../box-option.ts';
 import { storeFiles } from '../dicomweb.ts';
 import { describeEngine, openSegmenter } from '../engine.ts';
 import { encodeNpy } from '../npy.ts';
@@ -23,12 +23,18 @@ interface SegmentOptions {
   skipUnreadable?: boolean;
   dicomwebTimeout?: string;
   stow?: string | boolean;
+  point: string[];
+  exclude: string[];
 }
 
 /** One box on one slice -> a mask -> a DICOM SEG (and optionally the mask as .npy). */
 export async function runSegment(options: SegmentOptions): Promise<void> {
   // Every flag is checked before the series is read or a model loaded.
   const box = parseBox(options.box);
+  const points = [
+    ...options.point.map((p) => ({ ...parsePoint(p, '--point'), label: 1 as const })),
+    ...options.exclude.map((p) => ({ ...parsePoint(p, '--exclude'), label: 0 as const })),
+  ];
   const sliceIndex = parseInteger(options.slice, '--slice');
   const window = options.window === undefined ? undefined : parseWindow(options.window);
   if (!options.label.trim()) throw new UsageError('invalid-label', '--label must not be empty.');
@@ -62,7 +68,17 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
   const segmenter = await openSegmenter(options.model);
   try {
     const started = performance.now();
-    const result = await segmenter.segment(slice, { box }, { window });
+    const outside = points.filter(
+      (p) => p.x < 0 || p.y < 0 || p.x > slice.columns - 1 || p.y > slice.rows - 1,
+    );
+    if (outside.length) {
+      throw new InputError(
+        'point-outside-image',
+        `Point ${outside[0].x},${outside[0].y} lies outside the ${slice.columns}x${slice.rows} slice (columns x rows).`,
+        'Give points as pixel column,row inside the slice.',
+      );
+    }
+    const result = await segmenter.segment(slice, { box, points }, { window });
     const elapsed = performance.now() - started;
     const pixels = slice.rows * slice.columns;
     let area = 0;
@@ -86,7 +102,7 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
           algorithmType: 'SEMIAUTOMATIC',
           algorithmName: longString(segmenter.info.label),
           algorithmVersion: DEFAULT_EQUIPMENT.softwareVersions,
-          description: `Box ${options.box} on slice ${sliceIndex}`,
+          description: longString(`Box ${options.box}${describePoints(points)} on slice ${sliceIndex}`),
         },
       ],
       masks: [volume],
@@ -112,7 +128,7 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
     process.stdout.write(
       `${[
         `engine: ${describeEngine(segmenter)}`,
-        `slice ${sliceIndex} of ${count} (SOP Instance UID ${slice.sopInstanceUID}), box ${options.box}`,
+        `slice ${sliceIndex} of ${count} (SOP Instance UID ${slice.sopInstanceUID}), box ${options.box}${describePoints(points)}`,
         `mask: ${area} pixels (${(area * rowSpacing * columnSpacing).toFixed(1)} mm^2), score ${result.score.toFixed(3)}`,
         `time: ${elapsed.toFixed(1)} ms total (${timings})`,
         `wrote ${options.out}${options.maskOut ? ` and ${options.maskOut}` : ''}`,
@@ -127,6 +143,17 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
   }
 }
 
+function describePoints(points: Array<{ x: number; y: number; label: 0 | 1 }>): string {
+  const list = (label: 0 | 1) =>
+    points
+      .filter((p) => p.label === label)
+      .map((p) => `${p.x},${p.y}`)
+      .join(' ');
+  const include = list(1);
+  const exclude = list(0);
+  return `${include ? `, include ${include}` : ''}${exclude ? `, exclude ${exclude}` : ''}`;
+}
+
 export function register(program: Command): void {
   const command = program
     .command('segment')
@@ -134,6 +161,8 @@ export function register(program: Command): void {
     .requiredOption('--series <dir|url>', SERIES_HELP)
     .requiredOption('--slice <n>', 'slice index in the series sorted along its normal (0-based)')
     .requiredOption('--box <x0,y0,x1,y1>', 'box corners in pixel columns,rows of that slice (any order)')
+    .option('--point <x,y>', 'an include point (pixel column,row) refining the box; repeatable', collect, [])
+    .option('--exclude <x,y>', 'an exclude point (pixel column,row); repeatable', collect, [])
     .option('--model <dir>', 'model folder (model.json + graphs); without it the classical engine runs')
     .option(
       '--window <low,high>',
