@@ -7,52 +7,17 @@
  */
 
 import { loadavg } from 'node:os';
-import type { ModelManifest } from '../src/model/manifest.ts';
 import { folderModelSource } from '../src/model/model-folder-node.ts';
 import { openGraph, readManifest } from '../src/model/model-loader.ts';
-import type { ModelSession, SessionFactory, TensorData } from '../src/model/session.ts';
+import type { SessionFactory } from '../src/model/session.ts';
 import { nodeSessionFactory } from '../src/model/session-node.ts';
 import { webSessionFactory } from '../src/model/session-web.ts';
+import { feedsFor, measure } from './latency.ts';
 import { type BenchReport, percentile, repoPath } from './report.ts';
 import { vitBModelFolder } from './vit-b-model.ts';
 
 const WARMUP = 3;
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
-
-function randomTensor(dims: number[], seed: number): TensorData {
-  const n = dims.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    data[i] = (s / 2 ** 32 - 0.5) * 2;
-  }
-  return { data, dims };
-}
-
-async function measure(session: ModelSession, feeds: Record<string, TensorData>): Promise<number[]> {
-  for (let i = 0; i < WARMUP; i++) await session.run(feeds);
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t = performance.now();
-    await session.run(feeds);
-    times.push(performance.now() - t);
-  }
-  return times;
-}
-
-export function feedsFor(manifest: ModelManifest): Record<string, TensorData> {
-  const feeds: Record<string, TensorData> = {};
-  for (const [i, input] of manifest.graphs.decoder.inputs.entries()) {
-    const dims = input.shape.map((d) => (typeof d === 'number' ? d : 2)); // N = 2: a box
-    feeds[input.name] = randomTensor(dims, i + 1);
-  }
-  feeds.point_coords = { data: Float32Array.from([200, 300, 600, 700]), dims: [1, 2, 2] };
-  feeds.point_labels = { data: Float32Array.from([2, 3]), dims: [1, 2] };
-  feeds.has_mask_input = { data: Float32Array.from([0]), dims: [1] };
-  feeds.mask_input = { data: new Float32Array(256 * 256), dims: [1, 1, 256, 256] };
-  return feeds;
-}
 
 export default async function (): Promise<BenchReport> {
   const loadBefore = loadavg()[0];
@@ -73,7 +38,7 @@ export default async function (): Promise<BenchReport> {
     );
     for (const [name, factory] of backends) {
       const session = await openGraph(source, manifest, 'decoder', factory);
-      const times = await measure(session, feeds);
+      const times = await measure(session, feeds, RUNS, WARMUP);
       rows.push({
         decoder: kind,
         runtime: name,

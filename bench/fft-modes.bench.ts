@@ -12,7 +12,7 @@ import { openGraph, readManifest } from '../src/model/model-loader.ts';
 import type { ModelSession, SessionFactory, TensorData } from '../src/model/session.ts';
 import { nodeSessionFactory } from '../src/model/session-node.ts';
 import { webSessionFactory } from '../src/model/session-web.ts';
-import { feedsFor } from './decoder-latency.bench.ts';
+import { feedsFor } from './latency.ts';
 import { type BenchReport, percentile, repoPath } from './report.ts';
 import { vitBModelFolder } from './vit-b-model.ts';
 

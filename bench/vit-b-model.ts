@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FftMode } from '../src/model/manifest.ts';
+import type { FftMode, Precision } from '../src/model/manifest.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(REPO, 'out', 'bench-models');
@@ -25,18 +25,27 @@ function exportTool(args: string[]): void {
 /**
  * A ViT-B model folder with random weights: robust decoder, `sam` contract (the fused model's shape).
  * `fft` asks for a robust folder exported with that form of the Fourier blocks (vit_b-robust-<fft>);
- * without it, the export tool's default form (vit_b-robust).
+ * without it, the export tool's default form (vit_b-robust). `precision` 'fp16' asks for weights stored
+ * as float16 (`--precision fp16`; folder name ending -fp16).
  */
-export function vitBModelFolder(kind: 'robust' | 'sam' = 'robust', fft?: FftMode): string {
+export function vitBModelFolder(
+  kind: 'robust' | 'sam' = 'robust',
+  fft?: FftMode,
+  precision: Precision = 'fp32',
+): string {
   const fromEnv = process.env.ROBUSTMEDSAM_VIT_B_DIR;
-  if (fromEnv && kind === 'robust' && !fft) return resolve(fromEnv);
+  if (fromEnv && kind === 'robust' && !fft && precision === 'fp32') return resolve(fromEnv);
   const withFft = kind === 'robust' && fft !== undefined;
-  const folder = join(OUT, withFft ? `vit_b-${kind}-${fft}` : `vit_b-${kind}`);
+  const name = withFft ? `vit_b-${kind}-${fft}` : `vit_b-${kind}`;
+  const folder = join(OUT, precision === 'fp16' ? `${name}-fp16` : name);
   if (existsSync(join(folder, 'model.json'))) return folder;
   mkdirSync(OUT, { recursive: true });
   const checkpoint = join(OUT, 'vit_b-random.pth');
   if (!existsSync(checkpoint)) exportTool(['random', '--config', 'vit_b', '--out', checkpoint]);
-  const options = withFft ? ['--fft', fft] : [];
+  const options = [
+    ...(withFft ? ['--fft', fft] : []),
+    ...(precision === 'fp16' ? ['--precision', 'fp16'] : []),
+  ];
   exportTool([
     'onnx',
     '--checkpoint',

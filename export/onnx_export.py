@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 import os
 import time
@@ -26,6 +27,9 @@ OPSET = 17  # LayerNormalization is native from 17; onnxruntime 1.30 (node, web)
 FP16_MIN_ELEMENTS = 256  # small constants (shapes, scalars, eps) stay as they are
 ENCODER_FILE = "encoder.onnx"
 DECODER_FILE = "decoder.onnx"
+# torch >= 2.9 exports with the dynamo exporter unless told otherwise; these graphs are traced
+# (TorchScript exporter), as with the torch versions that have no `dynamo` argument.
+TORCHSCRIPT_EXPORTER = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
 
 
 def export_graph(module: torch.nn.Module, spec: dict, path: Path) -> onnx.ModelProto:
@@ -50,6 +54,7 @@ def export_graph(module: torch.nn.Module, spec: dict, path: Path) -> onnx.ModelP
             dynamic_axes=dynamic or None,
             opset_version=OPSET,
             do_constant_folding=True,
+            **TORCHSCRIPT_EXPORTER,
         )
     proto = onnx.load_from_string(buffer.getvalue())
     declare_io_shapes(proto, spec)
