@@ -27,6 +27,7 @@ import { parseDicom, text } from '../../src/dicom/dataset.ts';
 import { readSeries } from '../../src/dicom/series.ts';
 import { SEG_SOP_CLASS_UIDS } from '../../src/dicom/sop-classes.ts';
 import { loadImageCodecs } from './image-codecs.ts';
+import { loaderHeadersFor } from './pacs-headers.ts';
 import {
   $,
   type LabelmapKind,
@@ -40,8 +41,12 @@ import {
 export async function setUpCornerstone() {
   await coreInit();
   toolsInit();
-  // One decode worker: the machine's cores belong to the segmenter.
-  dicomLoaderInit({ maxWebWorkers: 1 });
+  // One decode worker: the machine's cores belong to the segmenter. DICOMweb credentials, when the
+  // user gave some, go with the loader's requests to that server only.
+  dicomLoaderInit({
+    maxWebWorkers: 1,
+    beforeSend: (_xhr: XMLHttpRequest, imageId: string) => loaderHeadersFor(imageId),
+  });
   const renderingEngine = new RenderingEngine(RENDERING_ENGINE_ID);
   const element = $('viewport') as HTMLDivElement;
   element.oncontextmenu = (e) => e.preventDefault();
@@ -141,7 +146,26 @@ export async function loadSeriesFiles(
     return framesIn.get(s.source)! > 1 ? `${id}?frame=${s.frame + 1}` : id;
   });
   await Promise.all(imageIds.map((id) => imageLoader.loadAndCacheImage(id)));
+  return withSegmentation(state, labelmapKind, {
+    name,
+    series,
+    read: series,
+    imageIds,
+    source: { kind: 'files', files },
+    segFiles,
+  });
+}
 
+/**
+ * The loaded series with a new, empty segmentation whose labelmap is of `labelmapKind` (the
+ * previous series' segmentation is removed). Its images must be loaded already.
+ */
+export async function withSegmentation(
+  state: ViewerState,
+  labelmapKind: LabelmapKind,
+  loaded: Omit<LoadedSeries, 'segmentationId' | 'volumeId' | 'labelmapKind'>,
+): Promise<LoadedSeries> {
+  const { series, imageIds } = loaded;
   if (state.loaded) segmentation.removeSegmentation(state.loaded.segmentationId);
 
   const segmentationId = `robustmedsam-${series.seriesInstanceUID}-${Date.now()}`;
@@ -156,7 +180,7 @@ export async function loadSeriesFiles(
       config: { label: `RobustMedSAM ${series.seriesDescription}`.trim() },
     },
   ]);
-  return { name, series, imageIds, volumeId, labelmapKind, files, segFiles, segmentationId };
+  return { ...loaded, volumeId, labelmapKind, segmentationId };
 }
 
 /** An empty labelmap for the series: derived images per slice, or a volume derived from the series' volume. */

@@ -6,6 +6,8 @@
  *   /samples/<path>      those files
  *   /models/index.json   every model folder (a folder with model.json) under the models root
  *   /models/<path>       model.json and the graphs
+ *   /pacs/index.json     where the server proxies a DICOMweb PACS under its own origin (vite.config.ts,
+ *                        ROBUSTMEDSAM_PACS_URL): { dicomWebProxy: "./dicom-web" }, or null
  * Roots come from the server's environment (ROBUSTMEDSAM_SAMPLES, ROBUSTMEDSAM_MODELS), never from
  * the page's URL. Paths are confined to their root.
  */
@@ -17,6 +19,8 @@ import type { Connect, Plugin } from 'vite';
 export interface LocalDataRoots {
   samples: string;
   models: string | null;
+  /** The path the server proxies a DICOMweb PACS at (e.g. /dicom-web), or null when it proxies none. */
+  dicomWebProxy?: string | null;
 }
 
 interface SeriesEntry {
@@ -97,6 +101,8 @@ function middleware(roots: LocalDataRoots): Connect.NextHandleFunction {
   return (req: IncomingMessage, res: ServerResponse, next: () => void) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/samples/index.json') return sendJson(res, { series: listSeries(roots.samples) });
+    if (path === '/pacs/index.json')
+      return sendJson(res, { dicomWebProxy: roots.dicomWebProxy ? `.${roots.dicomWebProxy}` : null });
     if (path === '/models/index.json')
       return sendJson(res, { models: roots.models ? listModels(roots.models) : [] });
     if (path.startsWith('/samples/'))

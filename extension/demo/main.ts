@@ -2,8 +2,9 @@
  * The demo viewer, the example for apps without OHIF: one Cornerstone3D viewport (stack, or volume in
  * the acquisition plane), the RobustMedSAM session on the app's own Cornerstone (useCornerstone) driven
  * through Cornerstone's tool API and the session's methods, a segment list, and a status line. Series
- * come from the bundled samples (served by the viewer itself) or from files the user opens or drops.
- * Nothing is configured through the page's URL.
+ * come from the bundled samples (served by the viewer itself), from files the user opens or drops, or
+ * from a DICOMweb server (pacs-panel.ts; its root may be given as `?dicomweb=ROOT`, the only setting
+ * the page's URL takes: credentials never).
  */
 
 import type { Types } from '@cornerstonejs/core';
@@ -11,6 +12,8 @@ import * as cornerstone from '@cornerstonejs/core';
 import * as cornerstoneTools from '@cornerstonejs/tools';
 import { segmentation } from '@cornerstonejs/tools';
 import { PREVIEW_LABEL_VALUE } from '../../src/cornerstone/labelmap-compose.ts';
+import type { DicomWebClient } from '../../src/dicom/dicomweb/client.ts';
+import type { DicomWebSeriesRef } from '../../src/dicom/dicomweb/urls.ts';
 import {
   createDefaultSegHost,
   RobustMedSamSession,
@@ -18,6 +21,8 @@ import {
   useCornerstone,
 } from '../src/index.ts';
 import { isSeg, loadSeriesFiles, setUpCornerstone, showSeries, type ViewKind } from './cornerstone-setup.ts';
+import { loadDicomWebSeries } from './dicomweb-series.ts';
+import { wirePacsPanel } from './pacs-panel.ts';
 import { SegmentList } from './segment-list.ts';
 import { fetchJson, wireSettings } from './settings-panel.ts';
 import { wireStatus } from './status-line.ts';
@@ -27,6 +32,7 @@ import {
   $,
   describeError,
   type LabelmapKind,
+  type LoadedSeries,
   setMessage,
   VIEWPORT_ID,
   type ViewerState,
@@ -82,15 +88,16 @@ async function main(): Promise<void> {
     viewport.render();
   };
 
-  const openSeries = async (name: string, files: Array<{ name: string; bytes: ArrayBuffer }>) => {
+  /** Shows a series: reads it with `load`, then shows it with its new, empty segmentation. */
+  const showLoaded = async (name: string, load: () => Promise<LoadedSeries>) => {
     setMessage(`Reading ${name}…`);
     session.controller.reject();
-    state.loaded = await loadSeriesFiles(name, files, state, labelmapKind);
+    state.loaded = await load();
     viewport = await showSeries(cs, state.loaded, viewKind, Math.floor(state.loaded.imageIds.length / 2));
     const { series } = state.loaded;
     segments.attach(state.loaded.segmentationId, series.modality);
     $('series-info').textContent =
-      `${series.modality} · ${series.slices.length} slices · ${series.geometry.columns}×${series.geometry.rows} · ${series.seriesDescription}`;
+      `${series.modality} · ${state.loaded.imageIds.length} slices · ${series.geometry.columns}×${series.geometry.rows} · ${series.seriesDescription}`;
     for (const w of series.warnings) console.warn(w);
     session.follow(viewport);
     setMessage(
@@ -99,6 +106,11 @@ async function main(): Promise<void> {
     document.body.dataset.view = viewKind;
     document.body.dataset.seriesLoaded = String(Date.now());
   };
+  const openSeries = (name: string, files: Array<{ name: string; bytes: ArrayBuffer }>) =>
+    showLoaded(name, () => loadSeriesFiles(name, files, state, labelmapKind));
+  let pacsClient: ((root: string) => DicomWebClient) | null = null;
+  const openDicomWebSeries = (ref: DicomWebSeriesRef, name: string) =>
+    showLoaded(name, () => loadDicomWebSeries(pacsClient!(ref.root), ref, name, state, labelmapKind));
 
   // Opened or dropped files may hold the series' SEG objects too: they are shown on it.
   const openSeriesWithSegs = async (name: string, files: Array<{ name: string; bytes: ArrayBuffer }>) => {
@@ -138,7 +150,8 @@ async function main(): Promise<void> {
     }
     if (!state.loaded) return;
     try {
-      await openSeries(state.loaded.name, state.loaded.files);
+      const { name, source } = state.loaded;
+      await (source.kind === 'files' ? openSeries(name, source.files) : openDicomWebSeries(source.ref, name));
     } catch (error) {
       setMessage(describeError(error), true);
     }
@@ -225,10 +238,20 @@ async function main(): Promise<void> {
     }
   });
 
+  const pacs = await wirePacsPanel(state, {
+    openSeries: async (ref, name) => {
+      references = [];
+      referenceButton.hidden = true;
+      await openDicomWebSeries(ref, name);
+    },
+  });
+  pacsClient = pacs.clientFor;
   const loadEngine = await wireSettings(state);
   installTestHooks(state);
 
   await loadEngine();
+  // After the engine, whose start clears the message line: what the PACS says stays on it.
+  pacs.start();
   document.body.dataset.ready = 'true';
 }
 

@@ -66,6 +66,12 @@ const BUTTONS: DemoButton[] = [
     run: (s) => s.segHost.exportSeg(s.session, s.session.customizations.exportMode),
   },
   {
+    id: 'SaveSegToPacs',
+    label: 'Save SEG to PACS',
+    tooltip: 'Store the segmentation as DICOM SEG in the PACS (STOW-RS); kept in the outbox if that fails',
+    run: (s) => s.pacs?.save(),
+  },
+  {
     id: 'LoadSeg',
     label: 'Load SEG',
     tooltip: 'Load a DICOM SEG onto this series',

@@ -43,7 +43,7 @@ describe.skipIf(missing)('the plain demo on JPEG 2000 and JPEG-LS files', () => 
           /^MR · 1 slices · 64×64/,
         );
         const inBrowser = await viewer.page.evaluate(() =>
-          Array.from((window as unknown as ViewerWindow).__viewer.state.loaded!.series.slices[0].values),
+          Array.from((window as unknown as ViewerWindow).__viewer.state.loaded!.read!.slices[0].values),
         );
         const inNode = readSeries([{ name: file, bytes: new Uint8Array(readFileSync(file)) }]).slices[0]
           .values;

@@ -45,11 +45,20 @@ export interface ViewerServer {
   close(): Promise<void>;
 }
 
-/** Builds the viewer into a temporary folder and serves it; `samples`/`models` are the served roots. */
-export async function startViewer(roots: { samples: string; models?: string }): Promise<ViewerServer> {
+/**
+ * Builds the viewer into a temporary folder and serves it; `samples`/`models` are the served roots,
+ * `pacs` a DICOMweb service root the server proxies at /dicom-web (ROBUSTMEDSAM_PACS_URL).
+ */
+export async function startViewer(roots: {
+  samples: string;
+  models?: string;
+  pacs?: string;
+}): Promise<ViewerServer> {
   process.env.ROBUSTMEDSAM_SAMPLES = roots.samples;
   if (roots.models) process.env.ROBUSTMEDSAM_MODELS = roots.models;
   else delete process.env.ROBUSTMEDSAM_MODELS;
+  if (roots.pacs) process.env.ROBUSTMEDSAM_PACS_URL = roots.pacs;
+  else delete process.env.ROBUSTMEDSAM_PACS_URL;
   const outDir = mkdtempSync(join(tmpdir(), 'robustmedsam-viewer-'));
   process.env.ROBUSTMEDSAM_VIEWER_OUT = outDir;
   await build({ configFile: VIEWER_CONFIG, logLevel: 'error' });
@@ -103,6 +112,20 @@ export async function openViewer(url: string, ready = 'body[data-ready="true"]')
     if (response.status() >= 400) consoleErrors.push(`HTTP ${response.status()} ${response.url()}`);
   });
   await page.goto(url);
+  await waitUntilReady(page, consoleErrors, ready);
+  return {
+    context,
+    page,
+    requests,
+    consoleErrors,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitUntilReady(page: Page, consoleErrors: string[], ready: string): Promise<void> {
   try {
     await page.waitForSelector(ready, { state: 'attached', timeout: 120_000 });
   } catch (error) {
@@ -114,16 +137,12 @@ export async function openViewer(url: string, ready = 'body[data-ready="true"]')
       cause: error,
     });
   }
-  return {
-    context,
-    page,
-    requests,
-    consoleErrors,
-    async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
+}
+
+/** Reloads the page (same profile: IndexedDB and caches stay) and waits until the viewer is ready again. */
+export async function reloadViewer(viewer: ViewerBrowser, ready = 'body[data-ready="true"]'): Promise<void> {
+  await viewer.page.reload();
+  await waitUntilReady(viewer.page, viewer.consoleErrors, ready);
 }
 
 /** Requests that went anywhere but the viewer's own origin (data: and blob: URLs stay in the page). */
@@ -282,4 +301,122 @@ export async function agreementWithNode(
   } finally {
     await reference.dispose();
   }
+}
+
+/** The PACS panel (extension/demo/pacs-panel.ts): the studies listed from the server. */
+export async function pacsStudies(page: Page): Promise<Array<{ uid: string; label: string }>> {
+  await page.waitForFunction(() => document.body.dataset.pacsStudies !== undefined, null, {
+    timeout: 60_000,
+  });
+  return page.$$eval('[data-testid="pacs-study"]', (buttons) =>
+    buttons.map((b) => ({ uid: (b as HTMLElement).dataset.studyUid ?? '', label: b.textContent ?? '' })),
+  );
+}
+
+/** Opens a study in the PACS panel; resolves to its series as listed (modality, UID, label). */
+export async function openPacsStudy(
+  page: Page,
+  studyUid: string,
+): Promise<Array<{ uid: string; modality: string; label: string }>> {
+  const study = `[data-testid="pacs-study"][data-study-uid="${studyUid}"]`;
+  await page.click(study);
+  const item = page.locator(`#pacs-studies > li[data-series-listed]:has(${study})`);
+  await item.waitFor({ state: 'attached', timeout: 30_000 });
+  return item.locator('[data-testid="pacs-series"]').evaluateAll((buttons) =>
+    buttons.map((b) => ({
+      uid: (b as HTMLElement).dataset.seriesUid ?? '',
+      modality: (b as HTMLElement).dataset.modality ?? '',
+      label: b.textContent ?? '',
+    })),
+  );
+}
+
+/** Opens an image series of the PACS panel and waits until it is displayed (or fails at once on an error). */
+export async function openPacsSeries(page: Page, seriesUid: string): Promise<void> {
+  const before = await page.evaluate(() => document.body.dataset.seriesLoaded ?? '');
+  await page.click(`[data-testid="pacs-series"][data-series-uid="${seriesUid}"]`);
+  await page.waitForFunction(
+    (b) =>
+      (document.body.dataset.seriesLoaded ?? '') !== b ||
+      document.getElementById('message')?.classList.contains('error'),
+    before,
+    { timeout: 60_000 },
+  );
+  if ((await page.evaluate(() => document.body.dataset.seriesLoaded ?? '')) === before) {
+    throw new Error(`series not shown: ${await page.textContent('#message')}`);
+  }
+}
+
+/**
+ * A test-side HTTP proxy in front of a server, switchable to fail: `pass` forwards, `fail-503` answers
+ * 503 itself, `close` drops the connection unanswered, `lose-answer` forwards the request (the server
+ * acts on it) but drops the connection instead of passing the answer back.
+ */
+export type FaultMode = 'pass' | 'fail-503' | 'close' | 'lose-answer';
+export interface FaultProxy {
+  url: string;
+  mode: FaultMode;
+  /** An answer of the proxy's own for some requests (checked first, in any mode); undefined forwards. */
+  respond?: (
+    method: string,
+    path: string,
+    headers: Record<string, string | string[] | undefined>,
+  ) => { status: number; body: string; type?: string } | undefined;
+  /** Requests seen, as "METHOD path mode". */
+  seen: string[];
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const { createServer, request } = await import('node:http');
+  const upstream = new URL(target);
+  const proxy: FaultProxy = { url: '', mode: 'pass', seen: [], close: async () => undefined };
+  const server = createServer((req, res) => {
+    const mode = proxy.mode;
+    proxy.seen.push(`${req.method} ${req.url} ${mode}`);
+    const own = proxy.respond?.(req.method ?? 'GET', req.url ?? '', req.headers);
+    if (own) {
+      req.resume();
+      res.writeHead(own.status, { 'content-type': own.type ?? 'text/plain' }).end(own.body);
+      return;
+    }
+    if (mode === 'fail-503') {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('PACS unavailable (test fault)');
+      return;
+    }
+    if (mode === 'close') {
+      req.socket.destroy();
+      return;
+    }
+    const forward = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      },
+      (answer) => {
+        if (mode === 'lose-answer') {
+          answer.resume();
+          answer.on('end', () => req.socket.destroy());
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => req.socket.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+  const address = server.address();
+  proxy.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  proxy.close = () =>
+    new Promise<void>((done) => {
+      server.closeAllConnections();
+      server.close(() => done());
+    });
+  return proxy;
 }
