@@ -10,14 +10,17 @@
 #                                     each bundled with onnxruntime-web/webgpu into one file (esbuild)
 #   run/ort-wasm-simd-threaded.asyncify.wasm.xz  the wasm that onnxruntime-web/webgpu loads, and
 #   run/ort-wasm-simd-threaded.asyncify.mjs      its glue, which it imports in Node (both beside the bundle)
-#   deb/libvulkan1_*.deb              the Vulkan loader Dawn dlopens (libvulkan.so.1), for dpkg -x there
+#   deb/libvulkan1_*.deb              the Vulkan loader Dawn dlopens (libvulkan.so.1), for a dry run here
+#   gl/*.deb                          the loaders the device README names (libvulkan1 and glvnd), unpacked
+#                                     into / on the GPU machine: without glvnd, NVIDIA's Vulkan driver
+#                                     (libGLX_nvidia) gave the loader no vkCreateInstance (seen 2026-12-04)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 D=.device
 exclude="$(git rev-parse --git-common-dir)/info/exclude"
 mkdir -p "$(dirname "$exclude")"
 grep -qx '/.device/' "$exclude" 2>/dev/null || echo '/.device/' >>"$exclude"
-mkdir -p "$D/run" "$D/deb"
+mkdir -p "$D/run" "$D/deb" "$D/gl"
 
 # 1. The two bundles (small; always rebuilt).
 node --input-type=module -e "
@@ -54,6 +57,12 @@ if ! ls "$D"/deb/libvulkan1_*.deb >/dev/null 2>&1; then
   o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
   apt-get $o update >/dev/null
   (cd "$D/deb" && apt-get $o download libvulkan1)
+fi
+if ! ls "$D"/gl/libglvnd0_*.deb >/dev/null 2>&1; then
+  mkdir -p /tmp/amd64/partial
+  o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
+  apt-get $o update >/dev/null
+  (cd "$D/gl" && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
 fi
 
 (cd "$D" && find . -type f ! -name '*.source-sha256' -exec sha256sum {} + | sort -k2 >SHA256SUMS)
