@@ -96,7 +96,24 @@ export class DicomWebClient {
 
   /** QIDO-RS: studies matching `query` (DICOM keywords or tags as keys, e.g. { PatientID: 'X' }). */
   async searchStudies(query: Record<string, string> = {}): Promise<StudySummary[]> {
-    const found = await this.#json(`${this.root}/studies${queryString(query)}`, 'search studies');
+    const found = await this.#json(`${this.root}/studies${queryString(query)}`, 'search studies').catch(
+      (error: unknown) => {
+        // /studies is the one resource every DICOMweb service has: not there means a wrong root.
+        if (
+          error instanceof DicomWebError &&
+          (error.failure === 'not-found' || error.failure === 'bad-response')
+        ) {
+          throw new DicomWebError(
+            error.failure,
+            error.url,
+            `No DICOMweb service answers at ${this.root} (${error.message})`,
+            'The root is the part of a DICOMweb URL before /studies, e.g. http://HOST:8042/dicom-web for Orthanc.',
+            { status: error.status, cause: error },
+          );
+        }
+        throw error;
+      },
+    );
     return found.map((ds) => ({
       studyInstanceUID: jsonText(ds, '0020000D'),
       patientName: jsonText(ds, '00100010'),
@@ -357,6 +374,12 @@ export class DicomWebClient {
         'too-large',
         `The server refused "${what}" at ${url}: 413 Payload Too Large.`,
         "Raise the server's upload limit, or store fewer instances at a time.",
+      );
+    if (status === 502 || status === 504)
+      return fail(
+        'server-error',
+        `A gateway could not get an answer to "${what}" from the PACS behind ${url}: ${status}${said}.`,
+        'A proxy in front of the PACS answered: the PACS behind it is down, unreachable or too slow. Check it, then try again.',
       );
     if (status >= 500)
       return fail(
