@@ -18,6 +18,7 @@ import { longString, segmentIdentity } from '../../src/dicom/segment-identity.ts
 import { InputError } from '../../src/errors.ts';
 import { PRODUCT_VERSION as VERSION } from '../../src/version.ts';
 import type { SegHost } from './ohif-extension.ts';
+import type { OutboxEntry, SegOutbox } from './seg-outbox.ts';
 import type { RobustMedSamSession } from './session.ts';
 
 type Rgb = [number, number, number];
@@ -28,6 +29,8 @@ export interface SegStore {
   canStore(): boolean;
   /** Stores the Part 10 bytes; resolves to the name of where they went. */
   store(bytes: Uint8Array): Promise<string>;
+  /** Which PACS a store goes to now (a DICOMweb root): outbox entries are retried where they were meant to go. */
+  target(): string;
 }
 
 export interface DefaultSegHostOptions {
@@ -45,6 +48,11 @@ export interface DefaultSegHostOptions {
    * when it did less than asked but lost nothing (a store failed, so the SEG was downloaded instead).
    */
   notify?(message: string, level?: 'info' | 'warning'): void;
+  /**
+   * The outbox (seg-outbox.ts) that keeps SEGs a store failed on, for `retrySaves`; without one, or
+   * when it cannot be opened, a failed store only downloads the SEG.
+   */
+  outbox?(): Promise<SegOutbox>;
 }
 
 /** A segment as Cornerstone's state holds it, with its colour from the viewport's colour LUT. */
@@ -220,6 +228,23 @@ export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHo
   const saveFile = options.saveFile ?? downloadFile;
   const pickFile = options.pickFile ?? pickDicomFile;
   const notify = options.notify ?? (() => undefined);
+  let outboxOpened: Promise<SegOutbox | undefined> | undefined;
+  /** The outbox, opened once; undefined when there is none or the browser refuses it. */
+  const openOutbox = (): Promise<SegOutbox | undefined> => {
+    outboxOpened ??= options.outbox ? options.outbox().catch(() => undefined) : Promise.resolve(undefined);
+    return outboxOpened;
+  };
+  /** Puts a SEG in the outbox; false when it could not be kept there (it was downloaded anyway). */
+  const keep = async (entry: OutboxEntry): Promise<boolean> => {
+    try {
+      const outbox = await openOutbox();
+      if (!outbox) return false;
+      await outbox.put(entry);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 
   const load = async (session: RobustMedSamSession, file: { bytes: Uint8Array; name: string }) => {
     const { segmentation } = tools();
@@ -279,6 +304,8 @@ export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHo
         segmentsWritten,
         seriesInstanceUID,
         sopInstanceUID: sop,
+        segSeriesInstanceUID,
+        studyInstanceUID,
       } = await exportSegmentation(session.client, {
         segmentationId: target.segmentation.segmentationId,
         imageIds: target.imageIds,
@@ -297,12 +324,23 @@ export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHo
           notify(`Stored ${what} in ${where}.`);
           return bytes;
         } catch (error) {
-          // Not stored, but nothing is lost: the user gets the file and is told why the store failed.
-          // The export itself succeeded, so it resolves (a rejection would also raise the host's
-          // generic "something went wrong").
+          // Not stored, but nothing is lost: the user gets the file, the outbox keeps it for "Retry
+          // save", and the user is told why the store failed. The export itself succeeded, so it
+          // resolves (a rejection would also raise the host's generic "something went wrong").
           await saveFile(bytes, name);
+          const why = describeFailure(error);
+          const kept = await keep({
+            sopInstanceUID: sop,
+            studyInstanceUID,
+            seriesInstanceUID: segSeriesInstanceUID,
+            root: options.store.target(),
+            bytes,
+            created: new Date().toISOString(),
+            lastError: why,
+            attempts: 1,
+          });
           notify(
-            `Could not store the SEG${sop ? ` (SOP Instance UID ${sop})` : ''} in the data source (${describeFailure(error)}); it was downloaded as ${name} instead. Store that file once the server accepts it again.`,
+            `Could not store the SEG (SOP Instance UID ${sop}) in the data source (${why}); it was downloaded as ${name}${kept ? ' and kept for Retry save' : ''}.`,
             'warning',
           );
           return bytes;
@@ -311,6 +349,46 @@ export function createDefaultSegHost(options: DefaultSegHostOptions = {}): SegHo
       await saveFile(bytes, name);
       notify(`Exported ${what}.`);
       return bytes;
+    },
+    async retrySaves() {
+      const store = options.store;
+      if (!store?.canStore()) {
+        throw new InputError(
+          'no-store',
+          'The active data source cannot store DICOM: there is nowhere to retry to.',
+        );
+      }
+      const outbox = await openOutbox();
+      if (!outbox)
+        throw new InputError('outbox-unavailable', 'The SEG outbox cannot be opened in this browser.');
+      const waiting = (await outbox.list()).filter((e) => e.root === store.target());
+      if (waiting.length === 0) {
+        notify('No SEG is waiting to be stored in this data source.');
+        return { stored: 0, failed: 0 };
+      }
+      const failed: string[] = [];
+      for (const entry of waiting) {
+        try {
+          await store.store(entry.bytes);
+          await outbox.remove(entry.sopInstanceUID);
+        } catch (error) {
+          const why = describeFailure(error);
+          failed.push(`${entry.sopInstanceUID}: ${why}`);
+          await outbox.put({ ...entry, lastError: why, attempts: entry.attempts + 1 });
+        }
+      }
+      const stored = waiting.length - failed.length;
+      if (failed.length) {
+        notify(
+          `Stored ${stored} of ${waiting.length} waiting SEGs; still kept: ${failed.join('; ')}.`,
+          'warning',
+        );
+      } else {
+        notify(
+          `Stored ${stored} waiting SEG${stored === 1 ? '' : 's'} (SOP Instance UID ${waiting.map((e) => e.sopInstanceUID).join(', ')}).`,
+        );
+      }
+      return { stored, failed: failed.length };
     },
     async loadSeg(session, file) {
       // Refused before the user is asked for a file that could not be shown.

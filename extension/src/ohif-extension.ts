@@ -22,6 +22,7 @@ import {
 import { createDefaultSegHost, type SegStore } from './default-seg-host.ts';
 import { type OhifManagers, ohifCornerstone, ohifSegStore } from './ohif-host.ts';
 import { REQUIRED_SERVICES, type RobustMedSamServices, type ServicesManager } from './ohif-services.ts';
+import { openSegOutbox } from './seg-outbox.ts';
 import { RobustMedSamSession } from './session.ts';
 import {
   TOOLBAR_BUTTONS,
@@ -41,6 +42,8 @@ export interface SegHost {
   ): Promise<Uint8Array>;
   /** Asks the user for a SEG (or takes the one given) and loads it onto the displayed series. */
   loadSeg(session: RobustMedSamSession, file?: { bytes: Uint8Array; name: string }): Promise<void>;
+  /** Stores again the SEGs an earlier store failed on (kept in the outbox); absent: no outbox. */
+  retrySaves?(): Promise<{ stored: number; failed: number }>;
 }
 
 /**
@@ -69,6 +72,7 @@ export type CommandName =
   | 'robustmedsamRedo'
   | 'robustmedsamExportSeg'
   | 'robustmedsamLoadSeg'
+  | 'robustmedsamRetrySaves'
   | 'robustmedsamLoadEngine';
 
 export type CommandFn = (options?: Record<string, unknown>) => unknown;
@@ -245,6 +249,13 @@ function createActions(servicesManager: ServicesManager): Record<CommandName, Co
       const { session, segHost } = context();
       return segHost.exportSeg(session, session.customizations.exportMode);
     },
+    robustmedsamRetrySaves: async () => {
+      const { segHost } = context();
+      if (!segHost.retrySaves) {
+        throw new InputError('no-outbox', 'This SEG host keeps no outbox: there is nothing to retry.');
+      }
+      return segHost.retrySaves();
+    },
     robustmedsamLoadSeg: async (o) =>
       context().segHost.loadSeg(
         context().session,
@@ -294,6 +305,7 @@ function register(context: ModuleContext & { configuration?: RobustMedSamConfigu
     configuration.segHost ??
     createDefaultSegHost({
       store,
+      outbox: () => openSegOutbox(),
       notify: (message, level) =>
         services.uiNotificationService.show({
           title: NOTIFICATION_TITLE,

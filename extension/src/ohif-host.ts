@@ -15,7 +15,9 @@ export interface OhifExtensionManager {
 
 /** An OHIF data source, as far as storing goes. */
 interface OhifDataSource {
-  getConfig?(): { supportsStow?: boolean; wadoRoot?: string; friendlyName?: string } | undefined;
+  getConfig?():
+    | { supportsStow?: boolean; wadoRoot?: string; stowRoot?: string; friendlyName?: string }
+    | undefined;
   store?: { dicom?(dataset: ArrayBuffer): Promise<unknown> };
 }
 
@@ -57,6 +59,10 @@ export function ohifSegStore({ extensionManager }: OhifManagers): SegStore | und
   };
   return {
     canStore: () => storing() !== undefined,
+    target: () => {
+      const config = storing()?.getConfig?.();
+      return config?.stowRoot ?? config?.wadoRoot ?? config?.friendlyName ?? '';
+    },
     async store(bytes) {
       const source = storing();
       if (!source?.store?.dicom)

@@ -28,6 +28,7 @@ export const TOOLBAR_BUTTONS_ID = 'robustmedsam.toolbarButtons';
 
 const EVALUATE_BOX_TOOL = 'evaluate.robustmedsam.boxTool';
 const EVALUATE_SEGMENTATION = 'evaluate.robustmedsam.segmentation';
+const EVALUATE_ALWAYS = 'evaluate.robustmedsam.always';
 
 const button = (
   id: string,
@@ -62,6 +63,14 @@ export const TOOLBAR_BUTTONS: ToolbarButton[] = [
     'Export SEG',
     'Save the segmentation as DICOM SEG',
     'robustmedsamExportSeg',
+  ),
+  button(
+    'RobustMedSamRetrySave',
+    'icon-transferring',
+    'Retry save',
+    'Store again the SEGs a failed store kept (they were downloaded too)',
+    'robustmedsamRetrySaves',
+    EVALUATE_ALWAYS,
   ),
   button(
     'RobustMedSamLoadSeg',
@@ -123,6 +132,7 @@ export function toolbarEvaluators(host: { services(): RobustMedSamServices }): T
       evaluate: ({ viewportId }) =>
         hasSegmentation(viewportId) ? { disabled: false } : disabled('Add a segmentation first.'),
     },
+    { name: EVALUATE_ALWAYS, evaluate: () => ({ disabled: false }) },
   ];
 }
 

@@ -83,6 +83,9 @@ export interface SegWritten {
   segmentsWritten: number;
   /** The SEG's own SOP Instance UID: what a store reports, and what a retry stores again. */
   sopInstanceUID: string;
+  /** The SEG's own series (new), in the study of its source. */
+  segSeriesInstanceUID: string;
+  studyInstanceUID: string;
 }
 
 /** One segment's mask over the series (slices x rows x columns, 1 inside), or null when it has no pixel. */
@@ -145,7 +148,13 @@ export function writeSegFromLabelSlices(job: SegWriteJob): SegWritten {
     segments: kept.map((k) => k.description),
     masks: kept.map((k) => k.mask),
   });
-  return { bytes: seg.toBytes(), segmentsWritten: kept.length, sopInstanceUID: seg.sopInstanceUID };
+  return {
+    bytes: seg.toBytes(),
+    segmentsWritten: kept.length,
+    sopInstanceUID: seg.sopInstanceUID,
+    segSeriesInstanceUID: seg.seriesInstanceUID,
+    studyInstanceUID: job.series.study.studyInstanceUID,
+  };
 }
 
 export interface SegReadJob {

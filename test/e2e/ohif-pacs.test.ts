@@ -10,15 +10,16 @@
  * - after a reload the SEG series is in OHIF's study browser, and OHIF's own SEG support
  *   (@ohif/extension-cornerstone-dicom-seg: the thumbnail opened, hydrated) shows the same voxels;
  * - no request of the page leaves its origin (the PACS is reached through the proxy only).
- * And the fault: Orthanc stopped before Export SEG: the user is told why in OHIF's notification, and the
- * SEG is downloaded instead, its bytes the same segmentation.
+ * And the fault: Orthanc stopped before Export SEG: the user is told why in OHIF's notification, the SEG
+ * is downloaded instead (its bytes the same segmentation) and kept in the outbox; with the PACS back,
+ * Retry save stores that same SOP instance once.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OhifServer, OhifStudy } from '../../extension/ohif/server.ts';
-import { DICOMWEB_PLUGIN, ORTHANC_BINARY } from '../../extension/pacs/orthanc.ts';
+import { DICOMWEB_PLUGIN, ORTHANC_BINARY, startOrthanc } from '../../extension/pacs/orthanc.ts';
 import { type SamplePacs, startSamplePacs } from '../../extension/pacs/sample-pacs.ts';
 import { DicomWebClient } from '../../src/dicom/dicomweb/client.ts';
 import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
@@ -198,7 +199,7 @@ describe.skipIf(missing)('the extension in the real OHIF Viewer 3.13 on a PACS (
     }
   }, 300_000);
 
-  it('with the PACS down at Export SEG, tells the user why and downloads the same SEG', async () => {
+  it('with the PACS down at Export SEG, tells the user why, downloads the same SEG and keeps it for Retry save', async () => {
     const viewer = await openViewer(`${server.url}${study.segmentationPath}`, '[data-cy="addSegmentation"]');
     const { page } = viewer;
     try {
@@ -218,8 +219,33 @@ describe.skipIf(missing)('the extension in the real OHIF Viewer 3.13 on a PACS (
       const bytes = readFileSync(path);
       expect(told).toContain(`SOP Instance UID ${parseSegmentation(bytes, path).sopInstanceUID}`);
       expect(same(segVolume(bytes, path), accepted)).toBe(true);
+      expect(told).toContain('kept for Retry save');
       // Nothing was lost, so the export resolves: no generic "Something went wrong" from OHIF beside ours.
       expect((await notifications(page)).filter((n) => /Something went wrong/.test(n))).toEqual([]);
+
+      // The PACS back (an empty one, on the same port): Retry save stores the very same SEG, once.
+      const back = await startOrthanc({ port: Number(new URL(pacs.orthanc.url).port) });
+      try {
+        await page.click('[data-cy="RobustMedSamRetrySave-btn"]');
+        const retried = await waitForNotification(page, /Stored 1 waiting SEG/);
+        const sop = parseSegmentation(bytes, path).sopInstanceUID;
+        expect(retried).toContain(sop);
+        const client = new DicomWebClient({ root: back.dicomWebRoot });
+        const { studyInstanceUID } = parseSegmentation(bytes, path);
+        const segSeries = await client.searchSeries(studyInstanceUID, { Modality: 'SEG' });
+        expect(segSeries).toHaveLength(1);
+        const stored = await client.searchInstances({
+          root: back.dicomWebRoot,
+          studyInstanceUID,
+          seriesInstanceUID: segSeries[0].seriesInstanceUID,
+        });
+        expect(stored).toEqual([sop]);
+        // The outbox is empty now: a second retry has nothing to store.
+        await page.click('[data-cy="RobustMedSamRetrySave-btn"]');
+        await waitForNotification(page, /No SEG is waiting/);
+      } finally {
+        await back.stop();
+      }
     } finally {
       await viewer.close();
     }
