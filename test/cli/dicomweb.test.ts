@@ -33,6 +33,11 @@ const LIVER_BOX = '60,130,290,340';
 
 const work = mkdtempSync(join(tmpdir(), 'robustmedsam-dicomweb-'));
 
+/** `robustmedsam segment` of the liver on slice 20 of `series` (a folder or a URL) into `out`. */
+function segmentLiver(series: string, out: string, ...more: string[]) {
+  return runCli(['segment', '--series', series, '--slice', '20', '--box', LIVER_BOX, '--out', out, ...more]);
+}
+
 type Json = Record<string, { Value?: unknown[] } | undefined>;
 const uidOf = (ds: Json, tag: string) => String(ds[tag]?.Value?.[0] ?? '');
 
@@ -157,19 +162,12 @@ describe.skipIf(missingTools({ paths: [ORTHANC_BINARY, DICOMWEB_PLUGIN] }))(
       expect(Buffer.compare(Buffer.from(stored[0]), Buffer.from(local))).toBe(0);
 
       // The same mask as from the files.
-      const fromFiles = await runCli([
-        'segment',
-        '--series',
+      const fromFiles = await segmentLiver(
         CT,
-        '--slice',
-        '20',
-        '--box',
-        LIVER_BOX,
-        '--out',
         join(work, 'liver-files.seg.dcm'),
         '--mask-out',
         join(work, 'liver-files.npy'),
-      ]);
+      );
       expect(fromFiles.code, fromFiles.stderr).toBe(0);
       expect(
         readFileSync(join(work, 'liver-web.npy')).equals(readFileSync(join(work, 'liver-files.npy'))),
@@ -238,19 +236,7 @@ describe.skipIf(missingTools({ paths: [ORTHANC_BINARY, DICOMWEB_PLUGIN] }))(
       const downRoot = other.dicomWebRoot;
       await other.stop();
       const out = join(work, 'kept.seg.dcm');
-      const run = await runCli([
-        'segment',
-        '--series',
-        CT,
-        '--slice',
-        '20',
-        '--box',
-        LIVER_BOX,
-        '--out',
-        out,
-        '--stow',
-        downRoot,
-      ]);
+      const run = await segmentLiver(CT, out, '--stow', downRoot);
       expect(run.code).toBe(6);
       expect(run.stderr).toContain('Not stored in the PACS: Cannot reach the DICOMweb server');
       expect(run.stderr).toContain(`Then retry: robustmedsam stow ${out} --to ${downRoot}`);
@@ -268,17 +254,7 @@ describe.skipIf(missingTools({ paths: [ORTHANC_BINARY, DICOMWEB_PLUGIN] }))(
 
     it('a STOW the server answers with a failure (another study) or drops keeps the file and says why', async () => {
       const out = join(work, 'refused.seg.dcm');
-      const made = await runCli([
-        'segment',
-        '--series',
-        CT,
-        '--slice',
-        '20',
-        '--box',
-        LIVER_BOX,
-        '--out',
-        out,
-      ]);
+      const made = await segmentLiver(CT, out);
       expect(made.code, made.stderr).toBe(0);
       // Into the MR's study: the server refuses the CT's SEG in FailedSOPSequence.
       const mrStudy = (await seriesUrl(pacs, 'MR')).replace(/\/series\/.*$/, '');
@@ -408,21 +384,7 @@ describe.skipIf(missingTools({ paths: [ORTHANC_BINARY, DICOMWEB_PLUGIN] }))(
       expect(reading.code).toBe(7);
       expect(reading.stderr).toContain('within 1 s');
       const out = join(work, 'silent.seg.dcm');
-      const storing = await runCli([
-        'segment',
-        '--series',
-        CT,
-        '--slice',
-        '20',
-        '--box',
-        LIVER_BOX,
-        '--out',
-        out,
-        '--stow',
-        root,
-        '--dicomweb-timeout',
-        '1',
-      ]);
+      const storing = await segmentLiver(CT, out, '--stow', root, '--dicomweb-timeout', '1');
       expect(storing.code).toBe(6);
       expect(storing.stderr).toContain('within 1 s');
       expect(existsSync(out)).toBe(true);
