@@ -65,6 +65,8 @@ async function main(): Promise<void> {
   const notifyError = (error: Error) => setMessage(describeError(error), true);
   session.on('error', notifyError);
   session.client.on('error', notifyError);
+  // Remembered encodings turned memory-only (quota, no origin-private file system): told once, not an error.
+  session.on('notice', (message) => setMessage(message));
   state.session = session;
   state.segHost = createDefaultSegHost({ notify: (message) => setMessage(message) });
   state.toolGroup = toolGroup;

@@ -1,7 +1,8 @@
 /**
  * The demo's settings: the engine (the model-free default, or a model folder the server offers), the
- * display window presets, "segment with the displayed window" and how many neighbours to pre-encode.
- * Each control puts its setting in force in the session at once.
+ * display window presets, "segment with the displayed window", how many neighbours to pre-encode, and
+ * remembered encodings (their bound, what is kept, Clear). Each control puts its setting in force in the
+ * session at once.
  */
 import type { RobustMedSamCustomizations } from '../src/index.ts';
 import { $, describeError, setMessage, type ViewerState } from './viewer-state.ts';
@@ -63,5 +64,51 @@ export async function wireSettings(state: ViewerState): Promise<() => Promise<vo
     customize('slicesToPreEncode', Math.max(0, Math.min(10, Math.round(Number(preEncode.value)) || 0)));
     if (state.loaded) void session.encoder.encodeAround(state.viewport());
   });
+  wireRememberedEncodings(state);
   return loadEngine;
+}
+
+const MB = 2 ** 20;
+
+/** Remembered encodings: the bound (MB), what is kept now, and Clear. */
+function wireRememberedEncodings(state: ViewerState): void {
+  const { session } = state;
+  const bound = $('remembered-mb') as HTMLInputElement;
+  const shown = $('remembered-stats');
+  const clear = $('clear-encodings') as HTMLButtonElement;
+  bound.value = String(Math.round(session.customizations.rememberedEncodingsBytes / MB));
+  const refresh = async () => {
+    try {
+      const { stored } = await session.encodingsStats();
+      if (!stored) shown.textContent = 'not kept here';
+      else if (stored.state === 'memory-only') shown.textContent = 'off (memory only)';
+      else shown.textContent = `${stored.entries} slices, ${(stored.bytes / MB).toFixed(1)} MB`;
+      shown.dataset.entries = String(stored?.entries ?? 0);
+    } catch {
+      shown.textContent = '';
+    }
+  };
+  bound.addEventListener('change', () => {
+    const mb = Math.max(0, Number(bound.value) || 0);
+    session.configure({ ...session.customizations, rememberedEncodingsBytes: Math.round(mb * MB) });
+    void refresh();
+  });
+  clear.addEventListener('click', async () => {
+    clear.disabled = true;
+    try {
+      const removed = await session.clearEncodings();
+      setMessage(`Cleared ${removed} remembered encoding${removed === 1 ? '' : 's'}.`);
+    } catch (error) {
+      setMessage(describeError(error), true);
+    } finally {
+      clear.disabled = false;
+      await refresh();
+    }
+  });
+  // What is kept changes as slices are encoded: refreshed after each encode and preview.
+  session.onProgress((event) => {
+    if (event.stage === 'encodings' || (event.stage === 'encode' && event.state === 'done')) void refresh();
+  });
+  session.on('preview-shown', () => void refresh());
+  session.client.on('engine', () => void refresh());
 }

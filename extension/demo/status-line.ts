@@ -40,6 +40,8 @@ export function wireStatus(state: ViewerState): void {
       progress.textContent = `Downloading ${event.file}: ${formatBytes(event.loaded)}${event.total ? ` of ${formatBytes(event.total)} (${pct}%)` : ''}`;
     } else if (event.stage === 'session') {
       progress.textContent = event.message;
+    } else if (event.stage === 'encodings') {
+      // Told on the message line by main.ts (the session's notice).
     } else if (event.state === 'start') {
       progress.textContent = event.background ? 'Encoding a neighbouring slice…' : 'Encoding this slice…';
     } else {

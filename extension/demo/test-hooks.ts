@@ -18,6 +18,8 @@ export function installTestHooks(state: ViewerState): void {
   state.session.controller.on('preview', (detail) => {
     lastPreview = detail;
   });
+  const notices: string[] = [];
+  state.session.on('notice', (message) => notices.push(message));
   /** The labelmap values of the slice showing `imageId` (the first segment's layer), whatever the kind. */
   const labelmapValues = (imageId: string): ArrayLike<number> => {
     const { labelmapImageId } = resolveLabelmapTarget(state.loaded!.segmentationId, 1, imageId);
@@ -52,6 +54,10 @@ export function installTestHooks(state: ViewerState): void {
     /** Index in the series' sorted slices of the slice shown. */
     currentIndex: () => state.loaded?.imageIds.indexOf(viewport().getCurrentImageId()) ?? -1,
     timings: () => state.session.timings,
+    /** Remembered encodings: what is stored, and the engine's encoder runs and remembered reads. */
+    encodings: () => state.session.encodingsStats(),
+    /** The session's notices so far (remembered encodings turned memory-only). */
+    notices: () => [...notices],
     lastPreview: () => lastPreview,
     /** Page (client) coordinates of image pixel (x = column, y = row) on the slice shown. */
     imageToClient(x: number, y: number): [number, number] {

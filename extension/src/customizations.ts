@@ -32,6 +32,11 @@ export interface RobustMedSamCustomizations {
   propagationLimit: number;
   /** wasm threads for onnxruntime-web (used only when the page is cross-origin isolated). */
   threads?: number;
+  /**
+   * Bytes of encodings remembered across page loads (the browser's origin-private file system, float16,
+   * least recently used out first); 0 remembers nothing.
+   */
+  rememberedEncodingsBytes: number;
 }
 
 export const DEFAULT_CUSTOMIZATIONS: RobustMedSamCustomizations = {
@@ -49,6 +54,7 @@ export const DEFAULT_CUSTOMIZATIONS: RobustMedSamCustomizations = {
   exportMode: 'BINARY',
   propagationMargin: 5,
   propagationLimit: 50,
+  rememberedEncodingsBytes: 2 ** 30,
 };
 
 /** OHIF customisation ids under which the values above are registered. */
@@ -61,6 +67,7 @@ export const CUSTOMIZATION_IDS: Record<keyof RobustMedSamCustomizations, string>
   propagationMargin: 'robustmedsam.propagationMargin',
   propagationLimit: 'robustmedsam.propagationLimit',
   threads: 'robustmedsam.threads',
+  rememberedEncodingsBytes: 'robustmedsam.rememberedEncodingsBytes',
 };
 
 /** What the extension asks of OHIF's customizationService: the value registered under an id, if any. */
@@ -113,6 +120,7 @@ const CHECKS: Record<keyof RobustMedSamCustomizations, (value: unknown) => strin
   propagationMargin: (v) => (isWhole(v, 0) ? '' : 'it must be a whole number of pixels >= 0'),
   propagationLimit: (v) => (isWhole(v, 1) ? '' : 'it must be a whole number of slices >= 1'),
   threads: (v) => (isWhole(v, 1) ? '' : 'it must be a whole number >= 1'),
+  rememberedEncodingsBytes: (v) => (isWhole(v, 0) ? '' : 'it must be a whole number of bytes >= 0'),
 };
 
 function isWhole(value: unknown, min: number): boolean {

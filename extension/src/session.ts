@@ -12,7 +12,7 @@ import { core, tools } from '../../src/cornerstone/libraries.ts';
 import { NeighbourEncoder } from '../../src/cornerstone/neighbour-encoder.ts';
 import { SegmenterClient } from '../../src/cornerstone/segmenter-client.ts';
 import { TypedEventTarget } from '../../src/cornerstone/typed-events.ts';
-import type { EngineStatus, ProgressEvent } from '../../src/cornerstone/worker/protocol.ts';
+import type { EncodingsStats, EngineStatus, ProgressEvent } from '../../src/cornerstone/worker/protocol.ts';
 import type { RobustMedSamCustomizations } from './customizations.ts';
 
 export interface SessionHost {
@@ -34,10 +34,14 @@ export interface MouseUpTiming {
   workerTimings: Record<string, number>;
 }
 
-/** The session's own events: a failure outside any call (a box drawn with the tool), a preview on screen. */
+/**
+ * The session's own events: a failure outside any call (a box drawn with the tool), a preview on screen,
+ * and a notice for the user that is not an error (remembered encodings turned memory-only).
+ */
 export interface SessionEvents extends Record<string, unknown> {
   error: Error;
   'preview-shown': MouseUpTiming;
+  notice: string;
 }
 
 export class RobustMedSamSession extends TypedEventTarget<SessionEvents> {
@@ -48,6 +52,8 @@ export class RobustMedSamSession extends TypedEventTarget<SessionEvents> {
   readonly encoder: NeighbourEncoder;
   private lastMouseUp = 0;
   private following: Types.IStackViewport | null = null;
+  /** The bound on remembered encodings last sent to the worker. */
+  private encodingsBytesSent?: number;
   /** Mouse-up to preview, per box (newest last); read by the benchmark. */
   readonly timings: MouseUpTiming[] = [];
 
@@ -58,6 +64,9 @@ export class RobustMedSamSession extends TypedEventTarget<SessionEvents> {
     this.client = new SegmenterClient(host.createWorker());
     this.controller = new BoxPromptController(this.client);
     this.encoder = new NeighbourEncoder(this.controller, { radius: customizations.slicesToPreEncode });
+    this.client.on('progress', (event) => {
+      if (event.stage === 'encodings') this.emit('notice', event.message);
+    });
     this.configure(customizations);
     this.controller.on('preview', (detail) => {
       // Announcing the preview made Cornerstone schedule a render of the segmentation; the preview counts
@@ -96,6 +105,24 @@ export class RobustMedSamSession extends TypedEventTarget<SessionEvents> {
       propagationLimit: customizations.propagationLimit,
     });
     this.encoder.options.radius = customizations.slicesToPreEncode;
+    const bound = customizations.rememberedEncodingsBytes;
+    if (bound !== this.encodingsBytesSent) {
+      this.encodingsBytesSent = bound;
+      this.client.configureEncodings(bound).catch((error: Error) => this.emit('error', error));
+    }
+  }
+
+  /**
+   * Forgets every remembered encoding (the stored ones and those in memory): the next box on any slice
+   * runs the encoder again. Resolves to how many stored encodings went.
+   */
+  clearEncodings(): Promise<number> {
+    return this.client.clearEncodings();
+  }
+
+  /** What is remembered, and how many encoder runs and remembered encodings the engine used. */
+  encodingsStats(): Promise<EncodingsStats> {
+    return this.client.encodingsStats();
   }
 
   /** The customisations in force (changed through `configure`). */

@@ -15,6 +15,7 @@ import type {
 } from './seg-compose.ts';
 import { TypedEventTarget } from './typed-events.ts';
 import type {
+  EncodingsStats,
   EngineChoice,
   EngineStatus,
   ProgressEvent,
@@ -135,6 +136,20 @@ export class SegmenterClient extends TypedEventTarget<ClientEvents> {
   composeSeg(job: SegComposeJob): Promise<SegComposed> {
     const arrays = [...job.masks, ...job.slices.map((s) => s.before)];
     return this.call('seg-compose', { job }, buffersOf(arrays));
+  }
+
+  /** Forgets every remembered encoding (stored and in memory); resolves to how many stored ones went. */
+  async clearEncodings(): Promise<number> {
+    return (await this.call('clear-encodings', {})).removed;
+  }
+
+  /** The bound on remembered encodings, in bytes (0 remembers nothing). */
+  async configureEncodings(maxBytes: number): Promise<void> {
+    await this.call('configure-encodings', { maxBytes });
+  }
+
+  encodingsStats(): Promise<EncodingsStats> {
+    return this.call('encodings-stats', {});
   }
 
   async cancelBackground(): Promise<void> {

@@ -12,9 +12,17 @@ export function toFloat16Bits(values: Float32Array): Uint16Array {
   return out;
 }
 
+/** Every half's value, built on first use (256 kB): widening is then one table look-up per value. */
+let halfTable: Float32Array | undefined;
+
 export function fromFloat16Bits(bits: Uint16Array): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(0x10000);
+    for (let h = 0; h < 0x10000; h++) halfTable[h] = halfValue(h);
+  }
+  const table = halfTable;
   const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = halfValue(bits[i]);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
   return out;
 }
 

@@ -10,6 +10,7 @@ import {
 import { checkRunOutputs } from './graph-io.ts';
 import { INPUT_SIDE, LOW_RES_SIDE } from './input-frame.ts';
 import type { LoadedModel } from './model-loader.ts';
+import { type PersistentEmbeddings, toHalfEmbedding, widenHalfEmbedding } from './persistent-embeddings.ts';
 import { buildDecoderPrompt } from './prompts.ts';
 import type { Prompt, Segmenter, SegmenterInfo, SegmentOptions, SegmentResult } from './segmenter.ts';
 import type { TensorData } from './session.ts';
@@ -24,6 +25,21 @@ export const DEFAULT_CACHE: EmbeddingCacheOptions = { maxBytes: 256 * 2 ** 20, f
 export interface ModelSegmenterOptions {
   /** A cache to share (e.g. between segmenters of one model), or options for a new one. */
   cache?: EmbeddingCache | EmbeddingCacheOptions;
+  /**
+   * Remembered encodings (a second level under the in-memory cache, e.g. across page loads): looked up
+   * on a miss in memory before the encoder runs, written after an encoder run without holding up the
+   * mask. With a store, the decoder always gets the float16-rounded encoding (the one stored), so a box
+   * gives the same mask whether its slice was encoded now or remembered.
+   */
+  store?: PersistentEmbeddings;
+}
+
+/** How the encodings a segmenter used came about, since it was made. */
+export interface EncodingCounts {
+  /** Encoder runs. */
+  encoderRuns: number;
+  /** Encodings read back from the store instead of running the encoder. */
+  remembered: number;
 }
 
 /**
@@ -40,6 +56,8 @@ export class ModelSegmenter implements Segmenter {
     Promise<{ embedding: Embedding; timings: Record<string, number> }>
   >();
   private readonly ownsCache: boolean;
+  private readonly store?: PersistentEmbeddings;
+  readonly counts: EncodingCounts = { encoderRuns: 0, remembered: 0 };
   private encoderChecked = false;
   private decoderChecked = false;
 
@@ -59,6 +77,7 @@ export class ModelSegmenter implements Segmenter {
       }
     }
     this.contract = contractFor(manifest.contract);
+    this.store = options.store;
     this.ownsCache = !(options.cache instanceof EmbeddingCache);
     this.cache =
       options.cache instanceof EmbeddingCache
@@ -151,10 +170,19 @@ export class ModelSegmenter implements Segmenter {
     if (inFlight) return inFlight;
     const run = (async () => {
       let t = performance.now();
+      const remembered = await this.store?.get(key);
+      if (remembered) {
+        const embedding = widenHalfEmbedding(remembered);
+        this.counts.remembered++;
+        this.cache.set(key, embedding);
+        return { embedding, timings: { remembered: performance.now() - t } };
+      }
+      t = performance.now();
       const gray = windowTo8Bit(slice, window);
       const image = this.contract.prepareImage(gray, slice.rows, slice.columns);
       const preprocessMs = performance.now() - t;
       t = performance.now();
+      this.counts.encoderRuns++;
       const outputs = await this.model.encoder.run({
         image: { data: image, dims: [1, 3, INPUT_SIDE, INPUT_SIDE] },
       });
@@ -163,11 +191,20 @@ export class ModelSegmenter implements Segmenter {
         checkRunOutputs('encoder', this.model.manifest.graphs.encoder, outputs);
         this.encoderChecked = true;
       }
-      const embedding: Embedding = { tensors: {} };
+      let embedding: Embedding = { tensors: {} };
       for (const spec of this.model.manifest.graphs.encoder.outputs)
         embedding.tensors[spec.name] = outputs[spec.name];
+      const timings: Record<string, number> = { preprocess: preprocessMs, encoder: encoderMs };
+      if (this.store) {
+        t = performance.now();
+        const half = toHalfEmbedding(embedding);
+        embedding = widenHalfEmbedding(half);
+        timings.fp16 = performance.now() - t;
+        // Written in the background: the mask does not wait for the file system.
+        void this.store.put(key, half);
+      }
       this.cache.set(key, embedding);
-      return { embedding, timings: { preprocess: preprocessMs, encoder: encoderMs } };
+      return { embedding, timings };
     })();
     this.pending.set(key, run);
     try {

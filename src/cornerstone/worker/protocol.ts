@@ -5,6 +5,7 @@
  */
 import type { SliceImage } from '../../dicom/slice-image.ts';
 import type { MaskBox } from '../../model/mask-box.ts';
+import type { StoredEmbeddingStats, StoreNotice } from '../../model/persistent-embeddings.ts';
 import type { Prompt, SegmenterInfo, Window } from '../../model/segmenter.ts';
 import type { ComposeRequest, LabelmapArray } from '../labelmap-compose.ts';
 import type {
@@ -42,7 +43,23 @@ export type WorkerRequest =
   | { id: number; type: 'seg-read'; job: SegReadJob }
   /** The placed SEG written into those labelmap slices (load, second half). */
   | { id: number; type: 'seg-compose'; job: SegComposeJob }
+  /** Remembered encodings: forget them all (stored and in memory). */
+  | { id: number; type: 'clear-encodings' }
+  /** Remembered encodings: the bound in bytes (0 remembers nothing). */
+  | { id: number; type: 'configure-encodings'; maxBytes: number }
+  | { id: number; type: 'encodings-stats' }
   | { id: number; type: 'dispose' };
+
+/** Where the encodings of the engine loaded came from, and what is remembered. */
+export interface EncodingsStats {
+  /** The remembered (persistent) encodings; null where the worker keeps none. */
+  stored: StoredEmbeddingStats | null;
+  /** The engine's in-memory cache; null without a model engine. */
+  memory: { entries: number; bytes: number; hits: number; misses: number } | null;
+  /** Since the engine loaded: encoder runs, and encodings read back from the store instead. */
+  encoderRuns: number;
+  remembered: number;
+}
 
 export interface SegmentReply {
   mask: Uint8Array;
@@ -71,7 +88,9 @@ export type ProgressEvent =
       state: 'start' | 'done';
       ms?: number;
       background: boolean;
-    };
+    }
+  /** Remembered encodings turned memory-only (told once; not tied to the request it arrives with). */
+  | ({ stage: 'encodings'; state: 'memory-only' } & StoreNotice);
 
 /** The kinds of request. */
 export type RequestType = WorkerRequest['type'];
@@ -89,6 +108,9 @@ export interface WorkerReplies {
   'seg-write': SegWritten;
   'seg-read': SegOnSeries;
   'seg-compose': SegComposed;
+  'clear-encodings': { removed: number };
+  'configure-encodings': null;
+  'encodings-stats': EncodingsStats;
   dispose: null;
 }
 

@@ -10,6 +10,7 @@ import type { Segmenter } from '../../model/segmenter.ts';
 import { composeMaskIntoLabelmap } from '../labelmap-compose.ts';
 import { composeSegIntoLabelSlices, readSegOnSeries, writeSegFromLabelSlices } from '../seg-compose.ts';
 import type {
+  EncodingsStats,
   EngineChoice,
   EngineStatus,
   ProgressEvent,
@@ -27,7 +28,20 @@ export interface EngineFactories {
     url: string,
     options: { threads?: number; progress: (event: ProgressEvent) => void },
   ): Promise<{ segmenter: Segmenter; status: EngineStatus['model'] }>;
+  /** Remembered encodings, where the worker keeps them (the store lives as long as the worker). */
+  encodings?: EncodingsControl;
 }
+
+export interface EncodingsControl {
+  /** Forgets every encoding, stored and in memory; resolves to how many stored ones went. */
+  clear(): Promise<number>;
+  setMaxBytes(maxBytes: number): Promise<void>;
+  stats(): Promise<EncodingsStats>;
+  /** The host's listener for the store's one-time messages (it forwards them as progress events). */
+  onNotice(listener: (event: Extract<ProgressEvent, { stage: 'encodings' }>) => void): void;
+}
+
+const NO_ENCODINGS: EncodingsStats = { stored: null, memory: null, encoderRuns: 0, remembered: 0 };
 
 interface Port {
   postMessage(message: WorkerReply, transfer?: Transferable[]): void;
@@ -50,6 +64,8 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
 
   const reply = (message: WorkerReply, transfer: Transferable[] = []) => port.postMessage(message, transfer);
   const progress = (id: number, event: ProgressEvent) => reply({ id, type: 'progress', event });
+  // A store's notice belongs to no request (id 0): the client passes every progress event on.
+  factories.encodings?.onNotice((event) => progress(0, event));
   const fail = (id: number, error: unknown) => {
     const e = error as Partial<RobustMedSamError> & Error;
     reply({
@@ -194,6 +210,22 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
           const buffers = new Set(value.slices.flatMap((s) => [s.before.buffer, s.after.buffer]));
           return { value, transfer: [...buffers] as ArrayBuffer[] };
         });
+        break;
+      case 'clear-encodings':
+        queueInteractive(id, async () => ({
+          value: { removed: (await factories.encodings?.clear()) ?? 0 },
+        }));
+        break;
+      case 'configure-encodings':
+        queueInteractive(id, async () => {
+          await factories.encodings?.setMaxBytes(request.maxBytes);
+          return { value: null };
+        });
+        break;
+      case 'encodings-stats':
+        queueInteractive(id, async () => ({
+          value: (await factories.encodings?.stats()) ?? NO_ENCODINGS,
+        }));
         break;
       case 'cancel-background': {
         for (let i = queue.length - 1; i >= 0; i--) {
