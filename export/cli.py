@@ -87,6 +87,13 @@ def cmd_onnx(args) -> None:
     )
 
 
+def cmd_quantize(args) -> None:
+    from .quantize import quantize_model_folder
+
+    quantize_model_folder(Path(args.model), Path(args.out))
+    print(f"model folder {args.out}: int8 encoder, decoder copied from {args.model}")
+
+
 def cmd_fixtures(args) -> None:
     from .fixtures import write_fixtures
 
@@ -130,7 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", required=True)
     p.add_argument("--kind", choices=["robust", "sam"], help="decoder kind (default: robust when the checkpoint has RobustSAM's keys)")
     p.add_argument("--contract", choices=["sam", "medsam"], required=True, help="preprocessing contract written to model.json")
-    p.add_argument("--precision", choices=["fp32", "fp16"], default="fp32", help="stored weights; graph I/O is float32 either way")
+    p.add_argument(
+        "--precision",
+        choices=["fp32", "fp16", "int8"],
+        default="fp32",
+        help="stored weights (int8: the encoder's weight products quantized, decoder fp32); graph I/O is float32 either way",
+    )
     p.add_argument(
         "--batchnorm",
         choices=["per-image", "running"],
@@ -149,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="model folder to write (replaced atomically)")
     p.add_argument("--trust-pickle", action="store_true", help="allow checkpoints holding Python objects (trusted files only)")
     p.set_defaults(run=cmd_onnx)
+
+    p = sub.add_parser("quantize", help="an fp32 model folder -> the same model with an int8 encoder (seconds, no re-export)")
+    p.add_argument("--model", required=True, help="fp32 model folder (made by `onnx`)")
+    p.add_argument("--out", required=True, help="model folder to write (replaced atomically)")
+    p.set_defaults(run=cmd_quantize)
 
     p = sub.add_parser("fixtures", help="regenerate test/fixtures deterministically")
     p.add_argument("--root", default=str(REPO_ROOT / "test" / "fixtures"))

@@ -22,6 +22,9 @@ from .graphs import DecoderGraph, EncoderGraph, example_inputs, io_spec
 from .manifest import MANIFEST_FORMAT, write_manifest
 from .model.sam import SamModel
 from .provenance import file_sha256
+from .quantize import quantize_encoder
+
+PRECISIONS = ("fp32", "fp16", "int8")
 
 OPSET = 17  # LayerNormalization is native from 17; onnxruntime 1.30 (node, web) runs it
 FP16_MIN_ELEMENTS = 256  # small constants (shapes, scalars, eps) stay as they are
@@ -125,8 +128,8 @@ def export_model_folder(
     """Write encoder.onnx, decoder.onnx and model.json into `out` (atomically: all or nothing)."""
     if contract not in ("sam", "medsam"):
         raise ExportError(f"unknown contract {contract!r}", "use --contract sam or --contract medsam")
-    if precision not in ("fp32", "fp16"):
-        raise ExportError(f"unknown precision {precision!r}", "use --precision fp32 or --precision fp16")
+    if precision not in PRECISIONS:
+        raise ExportError(f"unknown precision {precision!r}", "use --precision fp32, fp16 or int8")
     previous_ops = model.numerics.ops
     model.numerics.ops = "export"  # trace the ONNX-friendly forms (DFT products, explicit statistics)
     try:
@@ -139,6 +142,7 @@ def export_model_folder(
 def _write_folder(model, out, contract, precision, name, version, sources, created_at, log):
     spec = io_spec(model)
     timings = {}
+    quantization = None
     with atomic_directory(out) as tmp:
         graphs = {}
         for role, module, filename in (
@@ -150,6 +154,9 @@ def _write_folder(model, out, contract, precision, name, version, sources, creat
             proto = export_graph(module, spec[role], path)
             if precision == "fp16":
                 path.write_bytes(store_weights_fp16(proto).SerializeToString())
+            if precision == "int8" and role == "encoder":  # int8: the encoder's weight products; decoder fp32
+                quantization = quantize_encoder(proto).manifest_record()
+                path.write_bytes(proto.SerializeToString())
             timings[role] = time.perf_counter() - start
             graphs[role] = {
                 "file": filename,
@@ -165,6 +172,7 @@ def _write_folder(model, out, contract, precision, name, version, sources, creat
             "decoderKind": model.kind,
             "contract": contract,
             "precision": precision,
+            **({"quantization": quantization} if quantization else {}),
             **({"batchNorm": model.numerics.batchnorm, "fft": model.numerics.fft} if model.kind == "robust" else {}),
             "provenance": {
                 "tool": f"{TOOL_NAME} {TOOL_VERSION}",

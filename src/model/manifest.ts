@@ -9,7 +9,9 @@
  *   "version": "1.0.0",
  *   "decoderKind": "robust",            // "sam" for plain SAM / MedSAM decoders
  *   "contract": "sam",                  // preprocessing contract: "sam" | "medsam"
- *   "precision": "fp32",                // weights inside the graphs: "fp32" | "fp16"; graph I/O is always float32
+ *   "precision": "fp32",                // weights inside the graphs: "fp32" | "fp16" | "int8"; graph I/O is always float32
+ *                                       // ("int8": the encoder's weight products quantized, see `quantization`;
+ *                                       //  the decoder stays fp32)
  *   "batchNorm": "per-image",           // robust only: "per-image" (reference inference) | "running"
  *   "fft": "matmul",                    // robust only: Fourier blocks as DFT matrix products ("matmul", any EP)
  *                                       // or ONNX DFT nodes ("dft-op", CPU EPs; WebGPU has no DFT kernel)
@@ -44,7 +46,7 @@ export const MANIFEST_FORMAT = 'robustmedsam-model/1';
 
 export type DecoderKind = 'sam' | 'robust';
 export type ContractName = 'sam' | 'medsam';
-export type Precision = 'fp32' | 'fp16';
+export type Precision = 'fp32' | 'fp16' | 'int8';
 export type BatchNormMode = 'per-image' | 'running';
 export type FftMode = 'dft-op' | 'matmul';
 
@@ -68,6 +70,24 @@ export interface SourceCheckpoint {
   sha256: string;
 }
 
+/**
+ * What `export --precision int8` (or `export quantize`) rewrote: in the encoder graph, every MatMul and
+ * Gemm with a constant weight became DynamicQuantizeLinear + MatMulInteger + Cast + Mul (onnxruntime's
+ * dynamic quantization form). Informational: the runtime runs the graph as it is.
+ */
+export interface QuantizationRecord {
+  graph: 'encoder';
+  method: 'dynamic';
+  /** e.g. "int8-symmetric-per-column" */
+  weights: string;
+  /** e.g. "uint8-asymmetric-per-tensor-dynamic" */
+  activations: string;
+  /** op type -> how many nodes were quantized, e.g. { "MatMul": 50, "Gemm": 6 } */
+  nodes: Record<string, number>;
+  /** What stayed float32, in words. */
+  keptFloat?: string;
+}
+
 export interface ModelManifest {
   format: typeof MANIFEST_FORMAT;
   name: string;
@@ -75,6 +95,8 @@ export interface ModelManifest {
   decoderKind: DecoderKind;
   contract: ContractName;
   precision: Precision;
+  /** Present when precision is "int8". */
+  quantization?: QuantizationRecord;
   batchNorm?: BatchNormMode;
   /** Absent in robust folders exported before `--fft` existed: those are "matmul". */
   fft?: FftMode;

@@ -3,6 +3,7 @@ import {
   type GraphSpec,
   MANIFEST_FORMAT,
   type ModelManifest,
+  type QuantizationRecord,
   type SourceCheckpoint,
   type TensorSpec,
 } from './manifest.ts';
@@ -115,7 +116,7 @@ export function validateManifest(json: unknown, where = 'model.json'): ModelMani
     version: text(m.version, 'version'),
     decoderKind,
     contract: oneOf(m.contract, 'contract', ['sam', 'medsam'] as const),
-    precision: oneOf(m.precision, 'precision', ['fp32', 'fp16'] as const),
+    precision: oneOf(m.precision, 'precision', ['fp32', 'fp16', 'int8'] as const),
     provenance: {
       tool: text(provenance.tool, 'provenance.tool'),
       createdAt: text(provenance.createdAt, 'provenance.createdAt'),
@@ -127,6 +128,30 @@ export function validateManifest(json: unknown, where = 'model.json'): ModelMani
       decoder: graph(graphs.decoder, 'graphs.decoder'),
     },
   };
+  if (manifest.precision === 'int8' && m.quantization === undefined) {
+    fail('quantization', 'must say what was quantized when precision is "int8", found nothing');
+  }
+  if (m.quantization !== undefined) {
+    const q = object(m.quantization, 'quantization');
+    const nodes = object(q.nodes, 'quantization.nodes');
+    const counts: Record<string, number> = {};
+    for (const [op, count] of Object.entries(nodes)) {
+      if (typeof count !== 'number' || !Number.isInteger(count) || count <= 0) {
+        fail(`quantization.nodes.${op}`, `must be a positive integer, found ${describe(count)}`);
+      }
+      counts[op] = count as number;
+    }
+    if (Object.keys(counts).length === 0) fail('quantization.nodes', 'must name at least one op type');
+    const record: QuantizationRecord = {
+      graph: oneOf(q.graph, 'quantization.graph', ['encoder'] as const),
+      method: oneOf(q.method, 'quantization.method', ['dynamic'] as const),
+      weights: text(q.weights, 'quantization.weights'),
+      activations: text(q.activations, 'quantization.activations'),
+      nodes: counts,
+    };
+    if (q.keptFloat !== undefined) record.keptFloat = text(q.keptFloat, 'quantization.keptFloat');
+    manifest.quantization = record;
+  }
   if (m.batchNorm !== undefined) {
     manifest.batchNorm = oneOf(m.batchNorm, 'batchNorm', ['per-image', 'running'] as const);
   }

@@ -123,4 +123,34 @@ describe('validateManifest', () => {
     m.graphs.decoder.inputs.splice(1, 1);
     expect(validateManifest(m).decoderKind).toBe('sam');
   });
+
+  it('accepts an int8 encoder with its quantization record, and names what is wrong with one', () => {
+    const int8 = (): Json => ({
+      ...manifest(),
+      precision: 'int8',
+      quantization: {
+        graph: 'encoder',
+        method: 'dynamic',
+        weights: 'int8-symmetric-per-column',
+        activations: 'uint8-asymmetric-per-tensor-dynamic',
+        nodes: { Gemm: 6, MatMul: 50 },
+        keptFloat: 'attention products, DFT products, convolutions',
+      },
+    });
+    const m = validateManifest(int8());
+    expect(m.precision).toBe('int8');
+    expect(m.quantization?.nodes).toEqual({ Gemm: 6, MatMul: 50 });
+    const cases: Array<[(m: Json) => void, RegExp]> = [
+      [(m) => delete m.quantization, /quantization must say what was quantized when precision is "int8"/],
+      [(m) => (m.quantization.graph = 'decoder'), /quantization\.graph must be one of "encoder"/],
+      [(m) => (m.quantization.nodes = {}), /quantization\.nodes must name at least one op type/],
+      [(m) => (m.quantization.nodes.MatMul = 0), /quantization\.nodes\.MatMul must be a positive integer/],
+      [(m) => (m.precision = 'int4'), /precision must be one of "fp32", "fp16", "int8", found "int4"/],
+    ];
+    for (const [mutate, message] of cases) {
+      const bad = int8();
+      mutate(bad);
+      expect(errorOf(bad).message).toMatch(message);
+    }
+  });
 });
