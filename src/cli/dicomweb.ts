@@ -127,6 +127,8 @@ function stowInstanceOf(path: string, bytes: Uint8Array): StowInstance {
 export async function storeFiles(
   target: StowTarget,
   files: Array<{ path: string; bytes: Uint8Array }>,
+  /** Where the "stored ..." lines go (stderr when stdout carries JSON). */
+  report: NodeJS.WritableStream = process.stdout,
 ): Promise<void> {
   const { client } = target;
   const instances = files.map((f) => stowInstanceOf(f.path, f.bytes));
@@ -159,7 +161,7 @@ export async function storeFiles(
   for (const instance of result.instances) {
     if (instance.outcome === 'failed') continue;
     const warning = instance.outcome === 'stored-with-warning' ? ` (warning: ${instance.reason})` : '';
-    process.stdout.write(
+    report.write(
       `stored ${names.get(instance.sopInstanceUID)} in ${where}: SOP Instance UID ${instance.sopInstanceUID}${warning}\n`,
     );
   }

@@ -2,6 +2,7 @@ import type { SliceImage } from '../dicom/slice-image.ts';
 import { boxAroundMask } from '../model/mask-box.ts';
 import type { Box } from '../model/prompts.ts';
 import type { Segmenter, Window } from '../model/segmenter.ts';
+import { spearman } from '../quality/rank-correlation.ts';
 import { dice, median } from '../robustness/metrics.ts';
 
 /**
@@ -23,6 +24,8 @@ export interface EvaluationRecord {
   structure: string;
   box: Box;
   dice: number;
+  /** The engine's own score (SegmentResult.score; the decoder's IoU prediction for a model). */
+  score: number;
   truthArea: number;
   predictedArea: number;
   milliseconds: number;
@@ -40,6 +43,11 @@ export interface EvaluationSummary {
   structures: StructureSummary[];
   overall: { count: number; mean: number; median: number; min: number };
   millisecondsPerBox: { median: number; max: number };
+  /**
+   * How well the engine's score predicts the real Dice: Spearman's rank correlation over the boxes
+   * (null with fewer than 3 boxes, or when the score or Dice is the same for all).
+   */
+  scoreVsDice: { spearman: number | null; boxes: number };
 }
 
 export async function evaluate(
@@ -71,6 +79,7 @@ export async function evaluate(
         structure: structures[s],
         box,
         dice: dice(item.truth[s], result.mask),
+        score: result.score,
         truthArea,
         predictedArea,
         milliseconds,
@@ -108,7 +117,26 @@ export function summarise(records: EvaluationRecord[], structures: string[]): Ev
     millisecondsPerBox: times.length
       ? { median: median(times), max: Math.max(...times) }
       : { median: 0, max: 0 },
+    scoreVsDice: scoreVsDice(records),
   };
+}
+
+function scoreVsDice(records: EvaluationRecord[]): EvaluationSummary['scoreVsDice'] {
+  const rho =
+    records.length >= 3
+      ? spearman(
+          records.map((r) => r.score),
+          records.map((r) => r.dice),
+        )
+      : Number.NaN;
+  return { spearman: Number.isNaN(rho) ? null : rho, boxes: records.length };
+}
+
+/** One line on whether to believe the engine's score. */
+export function describeScoreVsDice(summary: EvaluationSummary): string {
+  const { spearman: rho, boxes } = summary.scoreVsDice;
+  if (rho === null) return `score vs Dice: not measurable over ${boxes} boxes (too few, or no spread)`;
+  return `score vs Dice: Spearman ${rho.toFixed(3)} over ${boxes} boxes (how well the engine's score ranks the masks by their real Dice)`;
 }
 
 /** The Dice table as aligned plain text for the terminal. */

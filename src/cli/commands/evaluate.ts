@@ -7,7 +7,13 @@ import { longString } from '../../dicom/segment-identity.ts';
 import { UsageError } from '../../errors.ts';
 import { storeFiles } from '../dicomweb.ts';
 import { describeEngine, openSegmenter } from '../engine.ts';
-import { type EvaluationRecord, evaluate, formatTable, summarise } from '../evaluation.ts';
+import {
+  describeScoreVsDice,
+  type EvaluationRecord,
+  evaluate,
+  formatTable,
+  summarise,
+} from '../evaluation.ts';
 import { loadEvaluationInput } from '../evaluation-input.ts';
 import { parseInteger, parseList, parseWindow } from '../options.ts';
 import { checkOutputFolder, writeOutputs } from '../output-paths.ts';
@@ -44,7 +50,7 @@ function parseSliceList(text: string): number[] {
 
 function csv(records: EvaluationRecord[]): string {
   const header =
-    'slice,sop_instance_uid,structure,box_x0,box_y0,box_x1,box_y1,dice,truth_area,predicted_area,milliseconds';
+    'slice,sop_instance_uid,structure,box_x0,box_y0,box_x1,box_y1,dice,score,truth_area,predicted_area,milliseconds';
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
   const lines = records.map((r) =>
     [
@@ -56,6 +62,7 @@ function csv(records: EvaluationRecord[]): string {
       r.box.x1,
       r.box.y1,
       r.dice.toFixed(6),
+      r.score.toFixed(6),
       r.truthArea,
       r.predictedArea,
       r.milliseconds.toFixed(1),
@@ -163,6 +170,7 @@ export async function runEvaluate(options: EvaluateOptions): Promise<void> {
       `series: ${series.modality}, ${series.slices.length} slices; ${chosen.length} slices with truth evaluated, box margin ${margin} px`,
       '',
       formatTable(summary),
+      describeScoreVsDice(summary),
       '',
       `${records.length} boxes in ${seconds.toFixed(1)} s (median ${summary.millisecondsPerBox.median.toFixed(1)} ms per box)`,
       `wrote ${join(options.out, 'dice.csv')}, ${join(options.out, 'evaluation.json')}, ${segPath}`,

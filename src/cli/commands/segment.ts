@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { DEFAULT_EQUIPMENT, Segmentation } from '../../dicom/seg-writer.ts';
 import { longString, longStringProblem, segmentIdentity } from '../../dicom/segment-identity.ts';
 import { InputError, UsageError } from '../../errors.ts';
+import { estimateImageQuality } from '../../quality/estimate.ts';
 import { collect, parseBox, parsePoint } from '../box-option.ts';
 import { storeFiles } from '../dicomweb.ts';
 import { describeEngine, openSegmenter } from '../engine.ts';
@@ -25,6 +26,7 @@ interface SegmentOptions {
   stow?: string | boolean;
   point: string[];
   exclude: string[];
+  json?: boolean;
 }
 
 /** One box on one slice -> a mask -> a DICOM SEG (and optionally the mask as .npy). */
@@ -122,21 +124,46 @@ export async function runSegment(options: SegmentOptions): Promise<void> {
     ]);
 
     const [rowSpacing, columnSpacing] = slice.pixelSpacing;
-    const timings = Object.entries(result.timings)
-      .map(([stage, ms]) => `${stage} ${ms.toFixed(1)} ms`)
-      .join(', ');
-    process.stdout.write(
-      `${[
-        `engine: ${describeEngine(segmenter)}`,
-        `slice ${sliceIndex} of ${count} (SOP Instance UID ${slice.sopInstanceUID}), box ${options.box}${describePoints(points)}`,
-        `mask: ${area} pixels (${(area * rowSpacing * columnSpacing).toFixed(1)} mm^2), score ${result.score.toFixed(3)}`,
-        `time: ${elapsed.toFixed(1)} ms total (${timings})`,
-        `wrote ${options.out}${options.maskOut ? ` and ${options.maskOut}` : ''}`,
-      ].join('\n')}\n`,
-    );
+    const areaMm2 = area * rowSpacing * columnSpacing;
+    // The slice as the model saw it, around the box: no model involved, a few milliseconds.
+    const imageQuality = estimateImageQuality(slice, box, { window });
+    const outputs = [options.out, ...(options.maskOut ? [options.maskOut] : [])];
+    if (options.json) {
+      const report = {
+        engine: { ...segmenter.info, description: describeEngine(segmenter) },
+        series: options.series,
+        slice: { index: sliceIndex, count, sopInstanceUID: slice.sopInstanceUID },
+        box,
+        points,
+        mask: { pixels: area, areaMm2 },
+        score: result.score,
+        imageQuality,
+        timings: { totalMs: elapsed, ...result.timings },
+        outputs,
+      };
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      const timings = Object.entries(result.timings)
+        .map(([stage, ms]) => `${stage} ${ms.toFixed(1)} ms`)
+        .join(', ');
+      process.stdout.write(
+        `${[
+          `engine: ${describeEngine(segmenter)}`,
+          `slice ${sliceIndex} of ${count} (SOP Instance UID ${slice.sopInstanceUID}), box ${options.box}${describePoints(points)}`,
+          `mask: ${area} pixels (${areaMm2.toFixed(1)} mm^2), score ${result.score.toFixed(3)}`,
+          `time: ${elapsed.toFixed(1)} ms total (${timings})`,
+          ...(imageQuality.warning ? [`image quality: ${imageQuality.warning.message}`] : []),
+          `wrote ${outputs.join(' and ')}`,
+        ].join('\n')}\n`,
+      );
+    }
     // Stored only once it is safe on disk: a failed store loses nothing.
     if (stowTarget) {
-      await storeFiles(stowTarget, [{ path: options.out, bytes: segBytes }]);
+      await storeFiles(
+        stowTarget,
+        [{ path: options.out, bytes: segBytes }],
+        options.json ? process.stderr : process.stdout,
+      );
     }
   } finally {
     await segmenter.dispose();
@@ -174,6 +201,10 @@ export function register(program: Command): void {
       'Segment',
     )
     .requiredOption('--out <seg.dcm>', 'where to write the DICOM SEG')
-    .option('--mask-out <mask.npy>', 'also write the mask as a NumPy uint8 array (rows x columns)');
+    .option('--mask-out <mask.npy>', 'also write the mask as a NumPy uint8 array (rows x columns)')
+    .option(
+      '--json',
+      'print one JSON object (mask, score, engine, imageQuality, outputs, ...) instead of the text summary',
+    );
   withStow(withSeriesInput(command), 'the SEG').action(runSegment);
 }
