@@ -15,8 +15,8 @@ export const WARNING_SEVERITY = 3;
  *                       3: 15.1..16.3..17.7   4: 21.7..23.5..25.3   5: 27.8..30.9..32.2
  *   blur (0-1)          0: 0.22..0.28..0.34   1: 0.38..0.43..0.55   2: 0.45..0.51..0.63
  *                       3: 0.55..0.61..0.71   4: 0.74..0.79..0.83   5: 0.81..0.84..0.87
- *   ghosting (grey)     0: 0..0..2            1: 0..0..10           2: 1..4..11
- *                       3: 37..52..132        4: 37..53..133        5: 38..58..133
+ *   ghosting (grey)     0: 0..0..2            1: 0..0..9            2: 1..4..11
+ *                       3: 37..52..133        4: 37..52.5..134      5: 37..57.5..134
  *
  * Across degradations: noise reads at most 6.4 under blur or step motion, blur at most 0.43 under noise
  * or step motion, ghosting at most 3 under noise or blur: none reaches its warning threshold.
@@ -26,5 +26,5 @@ export const WARNING_SEVERITY = 3;
 export const QUALITY_THRESHOLDS: Record<QualityMeasure, readonly number[]> = {
   noise: [5.019, 10.48, 14.39, 19.92, 27.19],
   blur: [0.353, 0.4682, 0.5796, 0.6983, 0.8158],
-  ghosting: [2, 2, 31, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY],
+  ghosting: [2, 2, 30.5, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY],
 };

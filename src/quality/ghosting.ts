@@ -12,7 +12,7 @@
  * `step_motion` lights the strip along the columns (the paper's phase direction), by a few grey levels
  * at severity 2 and by tens from severity 3 (where the moved k-space half holds the centre line and
  * the column-mean profile streaks across the image). Severities 3, 4 and 5 differ only in the shift,
- * which this measure does not see. NaN when either strip has fewer than 64 pixels (a box spanning the
+ * which this measure does not see. NaN when either strip has fewer than 64 sampled pixels (a box spanning the
  * image along an axis).
  */
 export function ghostingLevel(strips: { vertical: Uint8Array; horizontal: Uint8Array }): number {
