@@ -20,38 +20,46 @@ export function blurLevel(region: QualityRegion): number {
   return Math.max(vertical, horizontal);
 }
 
+/**
+ * One axis. The 9-tap running mean B needs no buffer: B(p) - B(p - 1) = (I(p + 4) - I(p - 5)) / 9, the
+ * indices clamped to the line (ends replicated). Lines are walked row by row on both axes, so memory is
+ * read in order.
+ */
 function reblurAlong(region: QualityRegion, vertical: boolean): number {
   const { data, rows, columns } = region;
-  const lines = vertical ? columns : rows;
   const length = vertical ? rows : columns;
-  const step = vertical ? columns : 1;
-  const lineStep = vertical ? 1 : columns;
   if (length < REBLUR + 2) return Number.NaN;
   const half = (REBLUR - 1) / 2;
-  const blurred = new Float64Array(length);
   let sumF = 0;
-  let sumV = 0;
-  for (let line = 0; line < lines; line++) {
-    const start = line * lineStep;
-    // Running 9-tap mean, the ends replicated.
-    let window = 0;
-    for (let k = -half; k <= half; k++) window += data[start + clampIndex(k, length) * step];
-    for (let p = 0; p < length; p++) {
-      blurred[p] = window / REBLUR;
-      window +=
-        data[start + clampIndex(p + half + 1, length) * step] -
-        data[start + clampIndex(p - half, length) * step];
+  // Sums of 9 x the lost variation, in integers.
+  let sumV9 = 0;
+  if (vertical) {
+    for (let r = 1; r < rows; r++) {
+      const here = r * columns;
+      const before = here - columns;
+      const ahead = Math.min(r + half, rows - 1) * columns;
+      const behind = Math.max(r - half - 1, 0) * columns;
+      for (let c = 0; c < columns; c++) {
+        const dF = Math.abs(data[here + c] - data[before + c]);
+        const dB9 = Math.abs(data[ahead + c] - data[behind + c]);
+        sumF += dF;
+        const lost = REBLUR * dF - dB9;
+        if (lost > 0) sumV9 += lost;
+      }
     }
-    for (let p = 1; p < length; p++) {
-      const dF = Math.abs(data[start + p * step] - data[start + (p - 1) * step]);
-      const dB = Math.abs(blurred[p] - blurred[p - 1]);
-      sumF += dF;
-      if (dF > dB) sumV += dF - dB;
+  } else {
+    for (let r = 0; r < rows; r++) {
+      const line = r * columns;
+      for (let p = 1; p < columns; p++) {
+        const dF = Math.abs(data[line + p] - data[line + p - 1]);
+        const dB9 = Math.abs(
+          data[line + Math.min(p + half, columns - 1)] - data[line + Math.max(p - half - 1, 0)],
+        );
+        sumF += dF;
+        const lost = REBLUR * dF - dB9;
+        if (lost > 0) sumV9 += lost;
+      }
     }
   }
-  return sumF > 0 ? (sumF - sumV) / sumF : Number.NaN;
-}
-
-function clampIndex(i: number, length: number): number {
-  return i < 0 ? 0 : i >= length ? length - 1 : i;
+  return sumF > 0 ? (sumF - sumV9 / REBLUR) / sumF : Number.NaN;
 }
