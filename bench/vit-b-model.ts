@@ -26,7 +26,8 @@ function exportTool(args: string[]): void {
  * A ViT-B model folder with random weights: robust decoder, `sam` contract (the fused model's shape).
  * `fft` asks for a robust folder exported with that form of the Fourier blocks (vit_b-robust-<fft>);
  * without it, the export tool's default form (vit_b-robust). `precision` 'fp16' asks for weights stored
- * as float16 (`--precision fp16`; folder name ending -fp16).
+ * as float16 (`--precision fp16`; folder name ending -fp16); 'int8' for the fp32 folder's encoder
+ * quantized by `export quantize` (seconds; folder name ending -int8, decoder the fp32 one).
  */
 export function vitBModelFolder(
   kind: 'robust' | 'sam' = 'robust',
@@ -37,8 +38,12 @@ export function vitBModelFolder(
   if (fromEnv && kind === 'robust' && !fft && precision === 'fp32') return resolve(fromEnv);
   const withFft = kind === 'robust' && fft !== undefined;
   const name = withFft ? `vit_b-${kind}-${fft}` : `vit_b-${kind}`;
-  const folder = join(OUT, precision === 'fp16' ? `${name}-fp16` : name);
+  const folder = join(OUT, precision === 'fp32' ? name : `${name}-${precision}`);
   if (existsSync(join(folder, 'model.json'))) return folder;
+  if (precision === 'int8') {
+    exportTool(['quantize', '--model', vitBModelFolder(kind, fft, 'fp32'), '--out', folder]);
+    return folder;
+  }
   mkdirSync(OUT, { recursive: true });
   const checkpoint = join(OUT, 'vit_b-random.pth');
   if (!existsSync(checkpoint)) exportTool(['random', '--config', 'vit_b', '--out', checkpoint]);
