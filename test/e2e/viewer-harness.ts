@@ -13,6 +13,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import type { ViewerState } from '../../extension/demo/viewer-state.ts';
 import type { SeriesFromMetadata } from '../../src/cornerstone/series-metadata.ts';
+import type { EncodingsStats } from '../../src/cornerstone/worker/protocol.ts';
 import { unpackFrame } from '../../src/dicom/bit-packing.ts';
 import type { SliceImage } from '../../src/dicom/slice-image.ts';
 import type { Box } from '../../src/model/prompts.ts';
@@ -199,12 +200,53 @@ export interface ViewerHooks {
   imageToClient(x: number, y: number): [number, number];
   /** The SegSeries SEG export and load build from Cornerstone's metadata (extension/demo/test-hooks-seg.ts). */
   segSeriesFromMetadata(): SeriesFromMetadata;
+  /** Remembered encodings: what is stored, encoder runs and remembered reads of the engine loaded. */
+  encodings(): Promise<EncodingsStats>;
+  /** The session's notices so far (remembered encodings turned memory-only). */
+  notices(): string[];
 }
 export type ViewerWindow = { __viewer: ViewerHooks };
 
 /** The SegSeries the viewer builds from Cornerstone's metadata for the series shown, and its image ids. */
 export const segSeriesFromMetadata = (page: Page): Promise<SeriesFromMetadata> =>
   page.evaluate(() => (window as unknown as ViewerWindow).__viewer.segSeriesFromMetadata());
+
+/** Chooses an engine in the settings (an option value, '' for the classical one) and waits until it is loaded. */
+export async function chooseEngine(page: Page, option: string): Promise<void> {
+  await page.selectOption('[data-testid="engine-select"]', option);
+  await page.waitForFunction(
+    (kind) => document.getElementById('engine-badge')?.className === kind,
+    option ? 'model' : 'classical',
+    { timeout: 120_000 },
+  );
+}
+
+/** Waits until the page has shown its n-th preview. */
+export async function waitForPreview(page: Page, n: number, timeout = 120_000): Promise<void> {
+  await page.waitForSelector(`[data-testid="status-result"][data-preview-count="${n}"]`, {
+    state: 'attached',
+    timeout,
+  });
+}
+
+/** Remembered encodings as the worker reports them (extension/demo/test-hooks.ts). */
+export const encodingsStats = (page: Page): Promise<EncodingsStats> =>
+  page.evaluate(() => (window as unknown as ViewerWindow).__viewer.encodings());
+
+/**
+ * Sets the storage quota of the page's origin through the DevTools protocol (the browser's own quota
+ * errors follow) until the returned function gives the origin its normal quota back. The override lasts
+ * as long as its DevTools session, which stays open until then.
+ */
+export async function overrideQuota(viewer: ViewerBrowser, quotaSize: number): Promise<() => Promise<void>> {
+  const cdp = await viewer.context.newCDPSession(viewer.page);
+  const origin = new URL(viewer.page.url()).origin;
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize });
+  return async () => {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+    await cdp.detach();
+  };
+}
 
 /** Drags a box with the mouse from image pixel (x0, y0) to (x1, y1) of the slice shown. */
 export async function dragImageBox(page: Page, box: Box): Promise<void> {
