@@ -13,7 +13,7 @@ import {
   segSeries,
 } from '../../src/cornerstone/seg-compose.ts';
 import type { SegmentReply, WorkerReply, WorkerRequest } from '../../src/cornerstone/worker/protocol.ts';
-import { serveSegmenter } from '../../src/cornerstone/worker/segmenter-host.ts';
+import { type EncodingsControl, serveSegmenter } from '../../src/cornerstone/worker/segmenter-host.ts';
 import { segmentFromOrgan } from '../../src/dicom/seg-writer.ts';
 import { readSeries } from '../../src/dicom/series.ts';
 import type { SliceImage } from '../../src/dicom/slice-image.ts';
@@ -56,7 +56,7 @@ afterEach(() => {
   ports = [];
 });
 
-function start(segmenter: RecordingSegmenter) {
+function start(segmenter: RecordingSegmenter, encodings?: EncodingsControl) {
   const { port1, port2 } = new MessageChannel();
   ports.push(port1, port2);
   serveSegmenter(
@@ -70,12 +70,17 @@ function start(segmenter: RecordingSegmenter) {
       model: async () => {
         throw new Error('no model in this test');
       },
+      encodings,
     },
   );
   const replies = new Map<number, WorkerReply>();
   const waiters = new Map<number, (r: WorkerReply) => void>();
+  const progress: WorkerReply[] = [];
   port1.on('message', (reply: WorkerReply) => {
-    if (reply.type === 'progress') return;
+    if (reply.type === 'progress') {
+      progress.push(reply);
+      return;
+    }
     replies.set(reply.id, reply);
     waiters.get(reply.id)?.(reply);
   });
@@ -84,10 +89,51 @@ function start(segmenter: RecordingSegmenter) {
     port1.postMessage(request, transfer);
     return done;
   };
-  return { send };
+  return { send, progress };
 }
 
 describe('serveSegmenter', () => {
+  it('remembered encodings: clear, bound and stats reach the store; its notice comes as progress (id 0)', async () => {
+    const calls: string[] = [];
+    let notify: Parameters<EncodingsControl['onNotice']>[0] = () => undefined;
+    const stats = { stored: null, memory: null, encoderRuns: 4, remembered: 2 };
+    const { send, progress } = start(new RecordingSegmenter(), {
+      clear: async () => {
+        calls.push('clear');
+        return 3;
+      },
+      setMaxBytes: async (n) => {
+        calls.push(`bound ${n}`);
+      },
+      stats: async () => stats,
+      onNotice: (listener) => {
+        notify = listener;
+      },
+    });
+    expect(await send({ id: 1, type: 'configure-encodings', maxBytes: 1234 })).toMatchObject({ value: null });
+    expect(await send({ id: 2, type: 'clear-encodings' })).toMatchObject({ value: { removed: 3 } });
+    expect(await send({ id: 3, type: 'encodings-stats' })).toMatchObject({ value: stats });
+    expect(calls).toEqual(['bound 1234', 'clear']);
+    notify({ stage: 'encodings', state: 'memory-only', reason: 'quota', message: 'off' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(progress).toEqual([
+      {
+        id: 0,
+        type: 'progress',
+        event: { stage: 'encodings', state: 'memory-only', reason: 'quota', message: 'off' },
+      },
+    ]);
+  });
+
+  it('without a store: stats say none, clear removes nothing', async () => {
+    const { send } = start(new RecordingSegmenter());
+    expect(await send({ id: 1, type: 'encodings-stats' })).toMatchObject({
+      value: { stored: null, memory: null, encoderRuns: 0, remembered: 0 },
+    });
+    expect(await send({ id: 2, type: 'clear-encodings' })).toMatchObject({ value: { removed: 0 } });
+    expect(await send({ id: 3, type: 'configure-encodings', maxBytes: 0 })).toMatchObject({ type: 'result' });
+  });
+
   it('runs a box before queued background encodes and composes the mask into the labelmap', async () => {
     const segmenter = new RecordingSegmenter();
     const { send } = start(segmenter);

@@ -212,12 +212,12 @@ export const segSeriesFromMetadata = (page: Page): Promise<SeriesFromMetadata> =
   page.evaluate(() => (window as unknown as ViewerWindow).__viewer.segSeriesFromMetadata());
 
 /** Chooses an engine in the settings (an option value, '' for the classical one) and waits until it is loaded. */
-export async function chooseEngine(page: Page, option: string): Promise<void> {
+export async function chooseEngine(page: Page, option: string, timeout = 120_000): Promise<void> {
   await page.selectOption('[data-testid="engine-select"]', option);
   await page.waitForFunction(
     (kind) => document.getElementById('engine-badge')?.className === kind,
     option ? 'model' : 'classical',
-    { timeout: 120_000 },
+    { timeout },
   );
 }
 
