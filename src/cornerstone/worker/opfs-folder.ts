@@ -2,7 +2,9 @@
  * Remembered encodings in the browser: an EntryFolder (src/model/persistent-embeddings.ts) in the
  * origin-private file system (OPFS), `robustmedsam-encodings-v1/` under `navigator.storage.getDirectory()`.
  * In the segmenter's worker, files are written through a sync access handle (one write call, no swap
- * file); elsewhere through a writable stream. Reads go through `getFile()`.
+ * file); elsewhere through a writable stream. Reads go through `getFile()`. Every file operation holds
+ * the Web Lock of the folder, so viewers open in several tabs of the origin take turns (a sync access
+ * handle is exclusive: a second one on the same file would fail).
  */
 import type { EntryFolder } from '../../model/persistent-embeddings.ts';
 
@@ -20,6 +22,12 @@ type FileHandle = FileSystemFileHandle & { createSyncAccessHandle?: () => Promis
 
 const isNotFound = (error: unknown) => (error as { name?: string } | null)?.name === 'NotFoundError';
 
+/** Runs `work` holding the folder's Web Lock (where the browser has Web Locks; else as it comes). */
+function locked<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  return locks ? (locks.request(`${name}-lock`, work) as Promise<T>) : work();
+}
+
 /** Opens (creating if needed) the encodings folder; rejects where there is no origin-private file system. */
 export async function openOpfsFolder(name = ENCODINGS_FOLDER): Promise<EntryFolder> {
   const storage = (globalThis as { navigator?: { storage?: StorageManager } }).navigator?.storage;
@@ -28,7 +36,7 @@ export async function openOpfsFolder(name = ENCODINGS_FOLDER): Promise<EntryFold
   }
   const root = await storage.getDirectory();
   const dir = await root.getDirectoryHandle(name, { create: true });
-  return {
+  const folder: EntryFolder = {
     async read(file) {
       try {
         const handle = await dir.getFileHandle(file);
@@ -75,5 +83,11 @@ export async function openOpfsFolder(name = ENCODINGS_FOLDER): Promise<EntryFold
       for await (const key of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(key);
       return names;
     },
+  };
+  return {
+    read: (file) => locked(name, () => folder.read(file)),
+    write: (file, bytes) => locked(name, () => folder.write(file, bytes)),
+    remove: (file) => locked(name, () => folder.remove(file)),
+    list: () => locked(name, () => folder.list()),
   };
 }
