@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { masksForSeries, parseSegmentation } from '../src/dicom/seg-reader.ts';
 import { readDicomFile, readSeriesFromDirectory } from '../src/dicom/series-node.ts';
+import type { SliceImage } from '../src/dicom/slice-image.ts';
 import { boxAroundMask } from '../src/model/mask-box.ts';
 import { folderModelSource, loadModelFolder } from '../src/model/model-folder-node.ts';
 import { openGraph, readManifest } from '../src/model/model-loader.ts';
@@ -51,59 +52,89 @@ function spread<T>(items: T[], count: number): T[] {
   return Array.from({ length: count }, (_, i) => items[Math.round(((i + 0.5) * items.length) / count - 0.5)]);
 }
 
-async function fidelity(fp32Dir: string, int8Dir: string) {
-  const fp32 = new ModelSegmenter(await loadModelFolder(fp32Dir));
-  const int8 = new ModelSegmenter(await loadModelFolder(int8Dir));
-  const rows: BenchReport['rows'] = [];
-  const all = { dice: [] as number[], embeddings: [] as number[], robust: [] as number[] };
+interface Case {
+  sample: string;
+  index: number;
+  slice: SliceImage;
+  labels: string[];
+  truth: Uint8Array[];
+}
+
+/** The chosen slices of both samples, with their truth masks. */
+function fidelityCases(): Case[] {
+  const cases: Case[] = [];
+  for (const sample of SAMPLES) {
+    const root = join(repoRoot(), 'sample-dicom');
+    const series = readSeriesFromDirectory(join(root, sample));
+    const truth = parseSegmentation(readDicomFile(join(root, `${sample}-truth.seg.dcm`)).bytes, sample);
+    const { masks } = masksForSeries(truth, series);
+    const pixels = series.geometry.rows * series.geometry.columns;
+    const labels = truth.segments.map((s) => s.label);
+    const withTruth = series.slices
+      .map((slice, index) => ({
+        sample,
+        slice,
+        index,
+        labels,
+        truth: masks.map((m) => m.subarray(index * pixels, (index + 1) * pixels)),
+      }))
+      .filter((s) => s.truth.some((m) => m.some((v) => v !== 0)));
+    cases.push(...spread(withTruth, SLICES_PER_SAMPLE));
+  }
+  return cases;
+}
+
+/** One model at a time (two ViT-B sessions side by side need many GB): encoder outputs and masks. */
+async function runCases(dir: string, cases: Case[]) {
+  const segmenter = new ModelSegmenter(await loadModelFolder(dir));
+  const results: Array<{ tensors: Record<string, Float32Array>; masks: Array<Uint8Array | null> }> = [];
   try {
-    for (const sample of SAMPLES) {
-      const root = join(repoRoot(), 'sample-dicom');
-      const series = readSeriesFromDirectory(join(root, sample));
-      const truth = parseSegmentation(readDicomFile(join(root, `${sample}-truth.seg.dcm`)).bytes, sample);
-      const { masks } = masksForSeries(truth, series);
-      const pixels = series.geometry.rows * series.geometry.columns;
-      const withTruth = series.slices
-        .map((slice, index) => ({
-          slice,
-          index,
-          truth: masks.map((m) => m.subarray(index * pixels, (index + 1) * pixels)),
-        }))
-        .filter((s) => s.truth.some((m) => m.some((v) => v !== 0)));
-      for (const item of spread(withTruth, SLICES_PER_SAMPLE)) {
-        const [a, b] = [await fp32.encoderOutputs(item.slice), await int8.encoderOutputs(item.slice)];
-        const errors: Record<string, number> = {};
-        for (const name of Object.keys(a.tensors))
-          errors[name] = relRms(a.tensors[name].data, b.tensors[name].data);
-        all.embeddings.push(errors.image_embeddings);
-        if (errors.robust_features !== undefined) all.robust.push(errors.robust_features);
-        const dices: string[] = [];
-        for (const [s, mask] of item.truth.entries()) {
-          const box = boxAroundMask(mask, item.slice.rows, item.slice.columns, MARGIN);
-          if (!box) continue;
-          const [ma, mb] = [await fp32.segment(item.slice, { box }), await int8.segment(item.slice, { box })];
-          const d = dice(ma.mask, mb.mask);
-          all.dice.push(d);
-          dices.push(`${truth.segments[s].label} ${d.toFixed(4)}`);
-          rows.push({
-            sample,
-            slice: item.index,
-            structure: truth.segments[s].label,
-            embeddings_rel_rms: errors.image_embeddings.toFixed(4),
-            robust_features_rel_rms: errors.robust_features?.toFixed(4) ?? '-',
-            mask_dice_int8_vs_fp32: d.toFixed(4),
-            fp32_dice_vs_truth: dice(mask, ma.mask).toFixed(3),
-            int8_dice_vs_truth: dice(mask, mb.mask).toFixed(3),
-          });
-        }
-        console.log(
-          `int8 ${sample} slice ${item.index}: embeddings ${errors.image_embeddings.toFixed(4)}, robust ${errors.robust_features?.toFixed(4)}; Dice ${dices.join(', ')}`,
-        );
+    for (const item of cases) {
+      const encoded = await segmenter.encoderOutputs(item.slice);
+      const tensors: Record<string, Float32Array> = {};
+      for (const [name, t] of Object.entries(encoded.tensors)) tensors[name] = Float32Array.from(t.data);
+      const masks: Array<Uint8Array | null> = [];
+      for (const mask of item.truth) {
+        const box = boxAroundMask(mask, item.slice.rows, item.slice.columns, MARGIN);
+        masks.push(box ? (await segmenter.segment(item.slice, { box })).mask : null);
       }
+      results.push({ tensors, masks });
+      console.log(`int8 bench ${repoPath(dir)}: ${item.sample} slice ${item.index} done`);
     }
   } finally {
-    await fp32.dispose();
-    await int8.dispose();
+    await segmenter.dispose();
+  }
+  return results;
+}
+
+async function fidelity(fp32Dir: string, int8Dir: string) {
+  const cases = fidelityCases();
+  const full = await runCases(fp32Dir, cases);
+  const int8 = await runCases(int8Dir, cases);
+  const rows: BenchReport['rows'] = [];
+  const all = { dice: [] as number[], embeddings: [] as number[], robust: [] as number[] };
+  for (const [c, item] of cases.entries()) {
+    const [a, b] = [full[c], int8[c]];
+    const errors: Record<string, number> = {};
+    for (const name of Object.keys(a.tensors)) errors[name] = relRms(a.tensors[name], b.tensors[name]);
+    all.embeddings.push(errors.image_embeddings);
+    if (errors.robust_features !== undefined) all.robust.push(errors.robust_features);
+    for (const [s, truthMask] of item.truth.entries()) {
+      const [ma, mb] = [a.masks[s], b.masks[s]];
+      if (!ma || !mb) continue;
+      const d = dice(ma, mb);
+      all.dice.push(d);
+      rows.push({
+        sample: item.sample,
+        slice: item.index,
+        structure: item.labels[s],
+        embeddings_rel_rms: errors.image_embeddings.toFixed(4),
+        robust_features_rel_rms: errors.robust_features?.toFixed(4) ?? '-',
+        mask_dice_int8_vs_fp32: d.toFixed(4),
+        fp32_dice_vs_truth: dice(truthMask, ma).toFixed(3),
+        int8_dice_vs_truth: dice(truthMask, mb).toFixed(3),
+      });
+    }
   }
   return { rows, all };
 }
@@ -214,7 +245,7 @@ export default async function (): Promise<BenchReport> {
           ', ',
         )} as ${int8Manifest.quantization?.weights} weights and ${int8Manifest.quantization?.activations} activations; decoder fp32, identical).`,
       `Encoder speed-up fp32/int8 (p50): onnxruntime-node ${speed('onnxruntime-node')}x, onnxruntime-web wasm ${speed('onnxruntime-web')}x. One warm-up run, then ${RUNS} timed runs of the encoder session alone on a random image.`,
-      `Fidelity: ${SLICES_PER_SAMPLE} slices per sample spread over those with truth, every truth structure on them boxed (bounding box + ${MARGIN} px); onnxruntime-node for both precisions (${fidelityMinutes.toFixed(1)} min). Dice vs truth is shown for scale only: with random weights neither mask resembles the organ.`,
+      `Fidelity: ${SLICES_PER_SAMPLE} slices per sample spread over those with truth, every truth structure on them boxed (bounding box + ${MARGIN} px); onnxruntime-node, one model at a time (${fidelityMinutes.toFixed(1)} min). Dice vs truth is shown for scale only: with random weights neither mask resembles the organ.`,
       'Target: mask Dice int8 vs fp32 >= 0.98. No fidelity image (a real CT with trained weights) exists in the repository: the samples are the synthetic phantoms, and the weights are random, so these figures bound how much the int8 rounding moves the masks, not how good either mask is.',
       `1-minute load average ${loadBefore.toFixed(1)} before, ${loadMid.toFixed(1)} between the parts and ${loadavg()[0].toFixed(1)} after (2 cores, shared with other work: a load above 2 inflates every time, fp32 and int8 alike).`,
     ],
