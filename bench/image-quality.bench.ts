@@ -18,6 +18,7 @@ import {
 import { estimateImageQuality } from '../src/quality/estimate.ts';
 import { spearman } from '../src/quality/rank-correlation.ts';
 import { SEVERITIES } from '../src/robustness/catalogue.ts';
+import { timeSync } from './latency.ts';
 import { type BenchReport, percentile, repoPath } from './report.ts';
 
 const SAMPLES = join(import.meta.dirname, '..', 'sample-dicom');
@@ -27,17 +28,6 @@ const MEASURE: Record<QualityDegradation, QualityMeasure> = {
   gaussian_blur: 'blur',
   step_motion: 'ghosting',
 };
-
-function time(runs: number, fn: () => void): number[] {
-  for (let i = 0; i < 10; i++) fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  return times;
-}
 
 export default async function (): Promise<BenchReport> {
   const loadBefore = loadavg()[0];
@@ -59,9 +49,13 @@ export default async function (): Promise<BenchReport> {
   const rows: BenchReport['rows'] = [];
   let sink = 0;
   for (const [slice, sliceObj, boxName, box, options] of cases) {
-    const times = time(RUNS, () => {
-      sink += estimateImageQuality(sliceObj, box, options).noise.severity;
-    });
+    const times = timeSync(
+      RUNS,
+      () => {
+        sink += estimateImageQuality(sliceObj, box, options).noise.severity;
+      },
+      10,
+    );
     rows.push({
       slice,
       box: boxName,

@@ -1,5 +1,5 @@
 /**
- * Latency helpers shared by the benchmarks that time graph runs (decoder-latency, fft-modes, webgpu):
+ * Latency helpers shared by the benchmarks (decoder-latency, fft-modes, webgpu, prepost, image-quality):
  * deterministic random feeds and warm-up-then-time loops. No runtime is imported here, so a benchmark
  * that must stay free of onnxruntime-node (the bundled WebGPU benchmark) can use them too.
  */
@@ -29,6 +29,18 @@ export async function measure(
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
     await session.run(feeds);
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+/** `warmup` untimed calls of a synchronous `fn` (JIT, memoised work), then `runs` timed ones (ms each). */
+export function timeSync(runs: number, fn: () => void, warmup = 5): number[] {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    fn();
     times.push(performance.now() - t);
   }
   return times;

@@ -9,6 +9,7 @@ import { contractFor } from '../src/model/contract.ts';
 import type { ContractName } from '../src/model/manifest.ts';
 import { buildDecoderPrompt } from '../src/model/prompts.ts';
 import { resolveWindow, windowTo8Bit } from '../src/model/window.ts';
+import { timeSync } from './latency.ts';
 import { type BenchReport, percentile } from './report.ts';
 import { syntheticCtSlice } from './synthetic-slice.ts';
 
@@ -24,17 +25,6 @@ function syntheticLogits(): Float32Array {
   return logits;
 }
 
-function time(runs: number, fn: () => void): number[] {
-  for (let i = 0; i < 5; i++) fn(); // warm-up: JIT and memoised resamplings
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  return times;
-}
-
 export default async function (): Promise<BenchReport> {
   const loadBefore = loadavg()[0];
   const slice = syntheticCtSlice('1.2.3');
@@ -43,7 +33,7 @@ export default async function (): Promise<BenchReport> {
   for (const name of ['sam', 'medsam'] as ContractName[]) {
     const contract = contractFor(name);
     let sink = 0;
-    const perBox = time(BOX_RUNS, () => {
+    const perBox = timeSync(BOX_RUNS, () => {
       const p = buildDecoderPrompt(
         { box: { x0: 300, y0: 320, x1: 180, y1: 140 } },
         SIDE,
@@ -53,7 +43,7 @@ export default async function (): Promise<BenchReport> {
       const mask = contract.postprocess(logits, SIDE, SIDE);
       sink += mask[SIDE * 200 + 200] + p.n;
     });
-    const perSlice = time(SLICE_RUNS, () => {
+    const perSlice = timeSync(SLICE_RUNS, () => {
       const image = contract.prepareImage(windowTo8Bit(slice, resolveWindow(slice)), SIDE, SIDE);
       sink += image[0];
     });
