@@ -7,8 +7,20 @@ import { basename, join } from 'node:path';
 import { DicomError, InputError } from '../errors.ts';
 import { type DicomFileBytes, type ReadSeriesOptions, readSeries, type Series } from './series.ts';
 
-/** Reads one file's bytes, with a typed error when it is missing or unreadable. */
+/**
+ * Reads one file's bytes, with a typed error when it is missing or unreadable. Only regular files (or
+ * links to one): a device such as /dev/zero or a FIFO would be read forever, or block.
+ */
 export function readDicomFile(path: string): DicomFileBytes {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat && !stat.isFile()) {
+    const what = stat.isDirectory() ? 'a folder' : 'a device, FIFO or socket, not a file';
+    throw new InputError(
+      'not-a-file',
+      `Cannot read ${path}: it is ${what}.`,
+      'Give the path of a DICOM file.',
+    );
+  }
   try {
     return { name: path, bytes: new Uint8Array(readFileSync(path)) };
   } catch (error) {

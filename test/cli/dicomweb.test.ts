@@ -431,3 +431,17 @@ describe.skipIf(missingTools({ paths: [ORTHANC_BINARY, DICOMWEB_PLUGIN] }))(
     }, 60_000);
   },
 );
+
+describe('files the CLI stores or reads must be files', () => {
+  it('refuses a device (read forever) or a folder in place of a DICOM file, at once, with exit 3', async () => {
+    for (const args of [
+      ['stow', '/dev/zero', '--to', 'http://127.0.0.1:9/dicom-web'],
+      ['seg-info', '/dev/zero'],
+      ['stow', tmpdir(), '--to', 'http://127.0.0.1:9/dicom-web'],
+    ]) {
+      const run = await runCli(args);
+      expect(run.code, args.join(' ')).toBe(3);
+      expect(run.stderr).toMatch(/it is (a device, FIFO or socket, not a file|a folder)/);
+    }
+  });
+});
