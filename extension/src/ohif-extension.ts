@@ -73,6 +73,7 @@ export type CommandName =
   | 'robustmedsamExportSeg'
   | 'robustmedsamLoadSeg'
   | 'robustmedsamRetrySaves'
+  | 'robustmedsamClearEncodings'
   | 'robustmedsamLoadEngine';
 
 export type CommandFn = (options?: Record<string, unknown>) => unknown;
@@ -256,6 +257,16 @@ function createActions(servicesManager: ServicesManager): Record<CommandName, Co
       }
       return segHost.retrySaves();
     },
+    robustmedsamClearEncodings: async () => {
+      const { session, services } = context();
+      const cleared = await session.clearEncodings();
+      services.uiNotificationService.show({
+        title: NOTIFICATION_TITLE,
+        message: `Forgot ${cleared} remembered slice encoding${cleared === 1 ? '' : 's'}; the next box on each slice runs the encoder again.`,
+        type: 'success',
+      });
+      return cleared;
+    },
     robustmedsamLoadSeg: async (o) =>
       context().segHost.loadSeg(
         context().session,
@@ -299,6 +310,10 @@ function register(context: ModuleContext & { configuration?: RobustMedSamConfigu
   const notify = (error: Error) => notifyError(servicesManager, error);
   session.on('error', notify);
   session.client.on('error', notify);
+  // Not errors, but the user should know (remembered encodings turned memory-only, say).
+  session.on('notice', (message) =>
+    services.uiNotificationService.show({ title: NOTIFICATION_TITLE, message, type: 'warning' }),
+  );
   // What an export or load did goes where OHIF shows everything else.
   const store: SegStore | undefined = ohifSegStore(context);
   const segHost =

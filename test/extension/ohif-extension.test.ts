@@ -261,6 +261,27 @@ describe('robustMedSamExtension on OHIF services', () => {
     expect(session.customizations.exportMode).toBe('LABELMAP');
   });
 
+  it('clears remembered encodings on command and shows notices (memory-only) as OHIF warnings', async () => {
+    const v = viewer();
+    const actions = register(v);
+    const session = getRobustMedSamSession(v.servicesManager);
+    await actions.robustmedsamLoadEngine();
+    // The classical engine keeps no encodings: nothing to forget, and the user is told so.
+    expect(await actions.robustmedsamClearEncodings()).toBe(0);
+    expect(v.notifications.at(-1)).toMatchObject({
+      type: 'success',
+      message: expect.stringMatching(/^Forgot 0 remembered/),
+    });
+    (session as unknown as { emit(name: string, detail: string): void }).emit(
+      'notice',
+      'Remembered encodings are off: the browser refused the storage (quota).',
+    );
+    expect(v.notifications.at(-1)).toMatchObject({
+      type: 'warning',
+      message: expect.stringContaining('quota'),
+    });
+  });
+
   it('refuses a wrong-typed customisation at engine load, tells the user, and keeps the settings in force', async () => {
     const v = viewer();
     const actions = register(v);
