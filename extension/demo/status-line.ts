@@ -1,5 +1,6 @@
 /**
- * The status line: engine and backend, model and cache, progress, and each preview's timing. Errors
+ * The status line: engine and backend, model and cache, progress, and each preview's timing and the
+ * engine's score for it. Errors
  * reach the message line from the session's error events (main.ts).
  */
 import type { ProgressEvent } from '../../src/cornerstone/worker/protocol.ts';
@@ -17,6 +18,12 @@ export function wireStatus(state: ViewerState): void {
   const result = $('status-result');
   const badge = $('engine-badge');
   let encodedNeighbours = 0;
+  // The engine's own estimate for the mask shown (the decoder's predicted IoU for a model), beside it.
+  let score = '';
+  session.controller.on('preview', (detail) => {
+    const own = session.client.status?.info.engine === 'model' ? 'predicted IoU' : 'classical confidence';
+    score = `score ${detail.score.toFixed(2)} (${own})`;
+  });
   session.client.on('engine', (status) => {
     if (!status) {
       engine.textContent = 'Engine: loading…';
@@ -53,8 +60,9 @@ export function wireStatus(state: ViewerState): void {
     const stages = Object.entries(t.workerTimings)
       .map(([k, v]) => `${k} ${Math.round(v)}`)
       .join(', ');
-    result.textContent = `Preview in ${Math.round(t.previewAt - t.mouseUpAt)} ms (${stages}) — Enter accepts, Esc rejects`;
+    result.textContent = `Preview in ${Math.round(t.previewAt - t.mouseUpAt)} ms (${stages}) · ${score} — Enter accepts, Esc rejects`;
     result.dataset.previewCount = String(session.timings.length);
+    result.dataset.score = score;
   });
   session.controller.on('accepted', () => {
     result.textContent = 'Accepted.';

@@ -50,6 +50,7 @@ interface PreviewDetail {
   referencedImageId: string;
   box: Box;
   changed: number;
+  score: number;
 }
 
 type ViewerWindow = {
@@ -165,6 +166,11 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
           (window as unknown as ViewerWindow).__viewer.lastPreview(),
         ))!;
         expect(preview.changed).toBeGreaterThan(0);
+        // The engine's own score for this mask stands beside the preview.
+        const shownScore = await page.getAttribute('[data-testid="status-result"]', 'data-score');
+        expect(shownScore).toBe(
+          `score ${preview.score.toFixed(2)} (${engine.option ? 'predicted IoU' : 'classical confidence'})`,
+        );
         const previewSlice = await page.evaluate(
           (i) => (window as unknown as ViewerWindow).__viewer.labelmapSlice(i),
           index,
