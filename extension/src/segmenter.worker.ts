@@ -31,10 +31,10 @@ const factories: EngineFactories = {
     current = null;
     return new ClassicalSegmenter();
   },
-  async model(url, { threads, progress }) {
+  async model(url, { threads, allowFallbackAdapter, progress }) {
     current = null;
     const source = cachedModelSource(url, progress);
-    const { factory, choice } = await webSessionFactory({ numThreads: threads });
+    const { factory, choice } = await webSessionFactory({ numThreads: threads, allowFallbackAdapter });
     progress({ stage: 'session', message: `creating sessions on ${choice.description}` });
     let model: Awaited<ReturnType<typeof loadModel>>;
     try {

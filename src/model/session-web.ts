@@ -2,13 +2,27 @@
  * Sessions on onnxruntime-web: WebGPU when the platform offers an adapter, else WebAssembly, threaded
  * when threads are possible (a cross-origin isolated page, or Node). Bare `onnxruntime-web` resolves to
  * the browser bundle in a browser and to the wasm-only Node bundle in Node, so this file serves both.
+ *
+ * WebGPU sessions run on `onnxruntime-web/webgpu`, the native WebGPU EP, loaded only when WebGPU is
+ * chosen: the bare bundle's WebGPU backend (JSEP) fails on the robust graphs' Fourier blocks
+ * ("[WebGPU] Kernel \"[Sub] .../fgm_block/Sub\" failed ... Can't perform binary op", onnxruntime-web
+ * 1.31.1 on chromium's SwiftShader), where the native EP matches wasm (test/e2e/webgpu-swiftshader.test.ts).
  */
 import * as ort from 'onnxruntime-web';
 import { createOrtSession, type SessionFactory } from './session.ts';
 
+type OrtWeb = typeof ort;
+
 export interface WebSessionOptions {
   /** Try WebGPU first (default true). The decoder is small; some pages may prefer wasm for it. */
   webgpu?: boolean;
+  /**
+   * Run on WebGPU even when the browser's only adapter is a software fallback (SwiftShader in headless
+   * chromium; default false). Correct but far slower than wasm: for tests of the WebGPU path, or users
+   * who want it anyway. onnxruntime-web asks the browser for its adapter itself, and gets this one where
+   * it is the only one (a browser offers a fallback adapter only when it has no hardware one).
+   */
+  allowFallbackAdapter?: boolean;
   /** wasm threads; default: min(4, hardwareConcurrency) when threads are possible, else 1. */
   numThreads?: number;
   /** Where the ort-wasm*.wasm/.mjs files are served from, when not beside the bundle. */
@@ -18,6 +32,8 @@ export interface WebSessionOptions {
 export interface WebBackendChoice {
   executionProvider: 'webgpu' | 'wasm';
   numThreads: number;
+  /** True when WebGPU runs on a software fallback adapter (only with `allowFallbackAdapter`). */
+  fallbackAdapter?: boolean;
   /** For the user, e.g. 'onnxruntime-web webgpu' or 'onnxruntime-web wasm (1 thread: page not cross-origin isolated)'. */
   description: string;
 }
@@ -81,6 +97,10 @@ export async function chooseWebBackend(
     if (adapter && !isSoftwareAdapter(adapter)) {
       return { executionProvider: 'webgpu', numThreads, description: 'onnxruntime-web webgpu' };
     }
+    if (adapter && options.allowFallbackAdapter) {
+      const description = 'onnxruntime-web webgpu (software fallback adapter: slow)';
+      return { executionProvider: 'webgpu', numThreads, fallbackAdapter: true, description };
+    }
     if (adapter) softwareGpu = true;
   }
   const why = [
@@ -96,33 +116,40 @@ export async function chooseWebBackend(
   };
 }
 
-/** The thread count onnxruntime-web's wasm runtime started with (fixed from its first session on). */
-let wasmThreadsInUse: number | undefined;
+/** The thread count each onnxruntime-web runtime (bare, webgpu) started with (fixed from its first session on). */
+const threadsInUse = new Map<OrtWeb, number>();
+
+/** The onnxruntime-web build that runs `ep` (see the top of this file for why WebGPU has its own). */
+async function ortFor(ep: WebBackendChoice['executionProvider']): Promise<OrtWeb> {
+  return ep === 'webgpu' ? ((await import('onnxruntime-web/webgpu')) as OrtWeb) : ort;
+}
 
 /**
  * A SessionFactory on onnxruntime-web. onnxruntime-web reads `env.wasm` once, when its first session
  * starts, so the thread count is set here, before any session exists, and explicitly (its default is 1
- * thread on a 2-core machine).
+ * thread on a 2-core machine). On WebGPU, those threads run only the few nodes left to the CPU.
  */
 export async function webSessionFactory(
   options: WebSessionOptions = {},
 ): Promise<{ factory: SessionFactory; choice: WebBackendChoice }> {
   let choice = await chooseWebBackend(options);
-  if (wasmThreadsInUse !== undefined && wasmThreadsInUse !== choice.numThreads) {
-    // The wasm runtime already started with another count and will keep it: report what really runs.
-    choice = await chooseWebBackend({ ...options, numThreads: wasmThreadsInUse });
+  const runtime = await ortFor(choice.executionProvider);
+  const started = threadsInUse.get(runtime);
+  if (started !== undefined && started !== choice.numThreads) {
+    // That runtime already started with another count and will keep it: report what really runs.
+    choice = await chooseWebBackend({ ...options, numThreads: started });
   }
-  ort.env.wasm.numThreads = choice.numThreads;
-  if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
+  runtime.env.wasm.numThreads = choice.numThreads;
+  if (options.wasmPaths) runtime.env.wasm.wasmPaths = options.wasmPaths;
   const factory: SessionFactory = async (graph, role) => {
     const session = await createOrtSession(
-      ort,
+      runtime,
       graph,
       role,
       { executionProviders: [choice.executionProvider], graphOptimizationLevel: 'all' },
       choice.description,
     );
-    wasmThreadsInUse ??= choice.numThreads;
+    if (!threadsInUse.has(runtime)) threadsInUse.set(runtime, choice.numThreads);
     return session;
   };
   return { factory, choice };

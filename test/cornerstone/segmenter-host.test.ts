@@ -13,7 +13,11 @@ import {
   segSeries,
 } from '../../src/cornerstone/seg-compose.ts';
 import type { SegmentReply, WorkerReply, WorkerRequest } from '../../src/cornerstone/worker/protocol.ts';
-import { type EncodingsControl, serveSegmenter } from '../../src/cornerstone/worker/segmenter-host.ts';
+import {
+  type EncodingsControl,
+  type EngineFactories,
+  serveSegmenter,
+} from '../../src/cornerstone/worker/segmenter-host.ts';
 import { segmentFromOrgan } from '../../src/dicom/seg-writer.ts';
 import { readSeries } from '../../src/dicom/series.ts';
 import type { SliceImage } from '../../src/dicom/slice-image.ts';
@@ -56,7 +60,13 @@ afterEach(() => {
   ports = [];
 });
 
-function start(segmenter: RecordingSegmenter, encodings?: EncodingsControl) {
+function start(
+  segmenter: RecordingSegmenter,
+  encodings?: EncodingsControl,
+  model: EngineFactories['model'] = async () => {
+    throw new Error('no model in this test');
+  },
+) {
   const { port1, port2 } = new MessageChannel();
   ports.push(port1, port2);
   serveSegmenter(
@@ -67,9 +77,7 @@ function start(segmenter: RecordingSegmenter, encodings?: EncodingsControl) {
     },
     {
       classical: async () => segmenter,
-      model: async () => {
-        throw new Error('no model in this test');
-      },
+      model,
       encodings,
     },
   );
@@ -93,6 +101,24 @@ function start(segmenter: RecordingSegmenter, encodings?: EncodingsControl) {
 }
 
 describe('serveSegmenter', () => {
+  it("a model load passes the URL, threads and allowFallbackAdapter to the worker's model factory", async () => {
+    const seen: unknown[] = [];
+    const segmenter = new RecordingSegmenter();
+    const { send } = start(segmenter, undefined, async (url, { threads, allowFallbackAdapter }) => {
+      seen.push({ url, threads, allowFallbackAdapter });
+      return { segmenter, status: undefined };
+    });
+    const engine = { kind: 'model', url: 'http://x/m/', allowFallbackAdapter: true } as const;
+    expect(await send({ id: 1, type: 'load', engine, threads: 2 })).toMatchObject({ type: 'result' });
+    expect(await send({ id: 2, type: 'load', engine: { kind: 'model', url: 'http://x/m/' } })).toMatchObject({
+      type: 'result',
+    });
+    expect(seen).toEqual([
+      { url: 'http://x/m/', threads: 2, allowFallbackAdapter: true },
+      { url: 'http://x/m/', threads: undefined, allowFallbackAdapter: undefined },
+    ]);
+  });
+
   it('remembered encodings: clear, bound and stats reach the store; its notice comes as progress (id 0)', async () => {
     const calls: string[] = [];
     let notify: Parameters<EncodingsControl['onNotice']>[0] = () => undefined;

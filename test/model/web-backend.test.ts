@@ -51,6 +51,28 @@ describe('onnxruntime-web backend choice', () => {
     );
   });
 
+  it('allowFallbackAdapter runs WebGPU on a software adapter, and says it is one; a hardware one is unchanged', async () => {
+    const software = { requestAdapter: async () => ({ info: { architecture: 'swiftshader' } }) };
+    expect(await chooseWebBackend({ allowFallbackAdapter: true }, page({ gpu: software }))).toEqual({
+      executionProvider: 'webgpu',
+      numThreads: 1,
+      fallbackAdapter: true,
+      description: 'onnxruntime-web webgpu (software fallback adapter: slow)',
+    });
+    const hardware = { requestAdapter: async () => ({ info: { architecture: 'ampere' } }) };
+    expect(await chooseWebBackend({ allowFallbackAdapter: true }, page({ gpu: hardware }))).toEqual({
+      executionProvider: 'webgpu',
+      numThreads: 1,
+      description: 'onnxruntime-web webgpu',
+    });
+    // WebGPU declined outright wins over the allowance.
+    const declined = await chooseWebBackend(
+      { webgpu: false, allowFallbackAdapter: true },
+      page({ gpu: software }),
+    );
+    expect(declined.executionProvider).toBe('wasm');
+  });
+
   it('in Node (onnxruntime-web wasm bundle) threads are possible without isolation', async () => {
     const choice = await chooseWebBackend({ numThreads: 2 }, page({ isNode: true, hardwareConcurrency: 2 }));
     expect(choice.description).toBe('onnxruntime-web wasm (2 threads)');

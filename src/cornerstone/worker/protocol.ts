@@ -20,8 +20,11 @@ import type {
 /** Which engine the worker runs. */
 export type EngineChoice =
   | { kind: 'classical' }
-  /** A model folder served at `url` (model.json + the graphs it names). */
-  | { kind: 'model'; url: string };
+  /**
+   * A model folder served at `url` (model.json + the graphs it names). `allowFallbackAdapter`: run on
+   * WebGPU even on a software fallback adapter (see WebSessionOptions; default false: wasm there).
+   */
+  | { kind: 'model'; url: string; allowFallbackAdapter?: boolean };
 
 export interface SegmentJob {
   slice: SliceImage;

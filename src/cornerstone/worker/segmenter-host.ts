@@ -26,7 +26,7 @@ export interface EngineFactories {
   classical(): Promise<Segmenter>;
   model(
     url: string,
-    options: { threads?: number; progress: (event: ProgressEvent) => void },
+    options: { threads?: number; allowFallbackAdapter?: boolean; progress: (event: ProgressEvent) => void },
   ): Promise<{ segmenter: Segmenter; status: EngineStatus['model'] }>;
   /** Remembered encodings, where the worker keeps them (the store lives as long as the worker). */
   encodings?: EncodingsControl;
@@ -126,7 +126,11 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
       segmenter = await factories.classical();
       return { info: segmenter.info };
     }
-    const loaded = await factories.model(engine.url, { threads, progress: (e) => progress(id, e) });
+    const loaded = await factories.model(engine.url, {
+      threads,
+      allowFallbackAdapter: engine.allowFallbackAdapter,
+      progress: (e) => progress(id, e),
+    });
     segmenter = loaded.segmenter;
     return { info: segmenter.info, model: loaded.status };
   };
