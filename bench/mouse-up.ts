@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import type { MouseUpTiming as Timing } from '../extension/src/session.ts';
-import { openSeries, openViewer } from '../test/e2e/viewer-harness.ts';
+import { openSeries, openViewer, type ViewerBrowser } from '../test/e2e/viewer-harness.ts';
 import { percentile } from './report.ts';
 
 export const BOXES = Number(process.env.ROBUSTMEDSAM_BENCH_BOXES ?? 12);
@@ -32,44 +32,63 @@ export function boxes(count: number): Array<[number, number, number, number]> {
   });
 }
 
+/**
+ * The plain demo viewer at `url` with the engine chosen in its Engine list (`engineOption`) and the
+ * bundled CT open, its first slice encoded. Only the slice shown is encoded: the benchmarks are about
+ * the per-box and per-click path.
+ */
+export async function openEncodedDemo(url: string, engineOption: string): Promise<ViewerBrowser> {
+  const viewer = await openViewer(url);
+  const { page } = viewer;
+  await page.fill('#pre-encode', '0');
+  await page.dispatchEvent('#pre-encode', 'change');
+  if (engineOption) {
+    await page.selectOption('[data-testid="engine-select"]', engineOption);
+    await page.waitForFunction(() => document.getElementById('engine-badge')?.className === 'model', null, {
+      timeout: 900_000,
+    });
+  }
+  await openSeries(page, 'ct-abdomen');
+  await page.waitForFunction(
+    () => document.getElementById('status-progress')?.textContent?.startsWith('Encoded'),
+    null,
+    { timeout: 900_000 },
+  );
+  return viewer;
+}
+
+/** Page coordinates of an image pixel in the demo. */
+export const demoToClient =
+  (page: Page) =>
+  (x: number, y: number): Promise<[number, number]> =>
+    page.evaluate(([px, py]) => (window as unknown as BenchWindow).__viewer.imageToClient(px, py), [x, y]);
+
+/** The demo's session timings (one per box or click preview). */
+export const demoTimings = (page: Page): Promise<Timing[]> =>
+  page.evaluate(() => (window as unknown as BenchWindow).__viewer.timings());
+
+/** The engine and backend the demo's status line names. */
+export async function demoEngine(page: Page): Promise<{ label: string; backend: string }> {
+  const engine = (await page.textContent('#status-engine')) ?? '';
+  const [label, backend] = engine.replace(/^Engine: /, '').split(' · ');
+  return { label, backend };
+}
+
 /** The plain demo viewer at `url`: the engine chosen in its Engine list (`engineOption`), the bundled CT. */
 export async function measureDemo(
   url: string,
   engineOption: string,
 ): Promise<{ timings: Timing[]; backend: string; label: string }> {
-  const viewer = await openViewer(url);
+  const viewer = await openEncodedDemo(url, engineOption);
   const { page } = viewer;
   try {
-    // Only the slice shown is encoded: the benchmark is about the per-box path.
-    await page.fill('#pre-encode', '0');
-    await page.dispatchEvent('#pre-encode', 'change');
-    if (engineOption) {
-      await page.selectOption('[data-testid="engine-select"]', engineOption);
-      await page.waitForFunction(() => document.getElementById('engine-badge')?.className === 'model', null, {
-        timeout: 900_000,
-      });
-    }
-    await openSeries(page, 'ct-abdomen');
-    await page.waitForFunction(
-      () => document.getElementById('status-progress')?.textContent?.startsWith('Encoded'),
-      null,
-      {
-        timeout: 900_000,
-      },
-    );
     const timings = await dragBoxes(
       page,
-      (x, y) =>
-        page.evaluate(
-          ([px, py]) => (window as unknown as BenchWindow).__viewer.imageToClient(px, py),
-          [x, y],
-        ),
-      () => page.evaluate(() => (window as unknown as BenchWindow).__viewer.timings()),
+      demoToClient(page),
+      () => demoTimings(page),
       () => page.keyboard.press('Escape'),
     );
-    const engine = (await page.textContent('#status-engine')) ?? '';
-    const [label, backend] = engine.replace(/^Engine: /, '').split(' · ');
-    return { timings, backend, label };
+    return { timings, ...(await demoEngine(page)) };
   } finally {
     await viewer.close();
   }

@@ -1,6 +1,6 @@
 /**
- * The status line: engine and backend, model and cache, progress, and each preview's timing and the
- * engine's score for it. Errors
+ * The status line: engine and backend, model and cache, progress, each preview's timing, the engine's
+ * score for it and its clicks, and a warning when the image around the box looks degraded. Errors
  * reach the message line from the session's error events (main.ts).
  */
 import type { ProgressEvent } from '../../src/cornerstone/worker/protocol.ts';
@@ -17,12 +17,21 @@ export function wireStatus(state: ViewerState): void {
   const progress = $('status-progress');
   const result = $('status-result');
   const badge = $('engine-badge');
+  const quality = $('status-quality');
   let encodedNeighbours = 0;
   // The engine's own estimate for the mask shown (the decoder's predicted IoU for a model), beside it.
   let score = '';
+  const keys = `Enter accepts, Esc rejects; click adds, ${session.customizations.excludeModifier}+click removes, Backspace undoes a click`;
   session.controller.on('preview', (detail) => {
-    const own = session.client.status?.info.engine === 'model' ? 'predicted IoU' : 'classical confidence';
-    score = `score ${detail.score.toFixed(2)} (${own})`;
+    const clicks = detail.points.length;
+    score = `score ${detail.score.toFixed(2)} (${session.scoreLabel()})${clicks ? ` after ${clicks} click${clicks === 1 ? '' : 's'}` : ''}`;
+    result.dataset.score = score;
+    result.dataset.points = String(clicks);
+    const warning = detail.imageQuality?.warning;
+    quality.textContent = warning ? `⚠ ${warning.message}` : '';
+    quality.dataset.degradation = warning?.degradation ?? '';
+    // A removed click shows the step before it at once: no engine run to time.
+    if (detail.cause === 'point-removed') result.textContent = `Click removed · ${score} — ${keys}`;
   });
   session.client.on('engine', (status) => {
     if (!status) {
@@ -60,15 +69,16 @@ export function wireStatus(state: ViewerState): void {
     const stages = Object.entries(t.workerTimings)
       .map(([k, v]) => `${k} ${Math.round(v)}`)
       .join(', ');
-    result.textContent = `Preview in ${Math.round(t.previewAt - t.mouseUpAt)} ms (${stages}) · ${score} — Enter accepts, Esc rejects`;
+    result.textContent = `Preview in ${Math.round(t.previewAt - t.mouseUpAt)} ms (${stages}) · ${score} — ${keys}`;
     result.dataset.previewCount = String(session.timings.length);
-    result.dataset.score = score;
   });
   session.controller.on('accepted', () => {
     result.textContent = 'Accepted.';
+    quality.textContent = '';
   });
   session.controller.on('rejected', () => {
     result.textContent = 'Rejected.';
+    quality.textContent = '';
   });
   session.controller.on('propagation', (d) => {
     result.textContent =

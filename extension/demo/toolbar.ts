@@ -45,6 +45,13 @@ const BUTTONS: DemoButton[] = [
     run: (s) => s.session.controller.reject(),
   },
   {
+    id: 'RemoveLastPoint',
+    label: 'Remove point',
+    tooltip: 'Remove the last include / exclude click of the preview',
+    key: 'Backspace',
+    run: (s) => s.session.removeLastPoint(),
+  },
+  {
     id: 'Propagate',
     label: 'Propagate',
     tooltip: 'Spread the accepted mask to neighbouring slices until it vanishes',

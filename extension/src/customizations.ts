@@ -37,7 +37,13 @@ export interface RobustMedSamCustomizations {
    * least recently used out first); 0 remembers nothing.
    */
   rememberedEncodingsBytes: number;
+  /** The key held while clicking to add an exclude point (a plain click adds an include point). */
+  excludeModifier: ExcludeModifier;
 }
+
+/** Modifier keys an exclude click may use (Cornerstone's KeyboardBindings of the same names). */
+export type ExcludeModifier = 'Shift' | 'Ctrl' | 'Alt' | 'Meta';
+const EXCLUDE_MODIFIERS: ExcludeModifier[] = ['Shift', 'Ctrl', 'Alt', 'Meta'];
 
 export const DEFAULT_CUSTOMIZATIONS: RobustMedSamCustomizations = {
   modelUrl: null,
@@ -55,6 +61,7 @@ export const DEFAULT_CUSTOMIZATIONS: RobustMedSamCustomizations = {
   propagationMargin: 5,
   propagationLimit: 50,
   rememberedEncodingsBytes: 2 ** 30,
+  excludeModifier: 'Shift',
 };
 
 /** OHIF customisation ids under which the values above are registered. */
@@ -68,6 +75,7 @@ export const CUSTOMIZATION_IDS: Record<keyof RobustMedSamCustomizations, string>
   propagationLimit: 'robustmedsam.propagationLimit',
   threads: 'robustmedsam.threads',
   rememberedEncodingsBytes: 'robustmedsam.rememberedEncodingsBytes',
+  excludeModifier: 'robustmedsam.excludeModifier',
 };
 
 /** What the extension asks of OHIF's customizationService: the value registered under an id, if any. */
@@ -121,6 +129,10 @@ const CHECKS: Record<keyof RobustMedSamCustomizations, (value: unknown) => strin
   propagationLimit: (v) => (isWhole(v, 1) ? '' : 'it must be a whole number of slices >= 1'),
   threads: (v) => (isWhole(v, 1) ? '' : 'it must be a whole number >= 1'),
   rememberedEncodingsBytes: (v) => (isWhole(v, 0) ? '' : 'it must be a whole number of bytes >= 0'),
+  excludeModifier: (v) =>
+    EXCLUDE_MODIFIERS.includes(v as ExcludeModifier)
+      ? ''
+      : `it must be one of ${EXCLUDE_MODIFIERS.join(', ')}`,
 };
 
 function isWhole(value: unknown, min: number): boolean {

@@ -74,9 +74,15 @@ export type CommandName =
   | 'robustmedsamLoadSeg'
   | 'robustmedsamRetrySaves'
   | 'robustmedsamClearEncodings'
+  | 'robustmedsamRemoveLastPoint'
   | 'robustmedsamLoadEngine';
 
 export type CommandFn = (options?: Record<string, unknown>) => unknown;
+
+/** The part of OHIF's commandsManager used here: running another extension's command. */
+interface OhifCommandsManager {
+  runCommand(commandName: string, options?: Record<string, unknown>): unknown;
+}
 
 export interface CommandsModule {
   actions: Record<CommandName, CommandFn>;
@@ -229,7 +235,10 @@ function reportingFailures(fn: CommandFn, servicesManager: ServicesManager): Com
  * The one command table: every context is looked up through the services when the command runs. The
  * commands that wait on the worker are async, so that every failure of theirs is a rejection.
  */
-function createActions(servicesManager: ServicesManager): Record<CommandName, CommandFn> {
+function createActions(
+  servicesManager: ServicesManager,
+  commandsManager?: OhifCommandsManager,
+): Record<CommandName, CommandFn> {
   const context = () => registrationOf(servicesManager);
 
   const actions: Record<CommandName, CommandFn> = {
@@ -244,6 +253,13 @@ function createActions(servicesManager: ServicesManager): Record<CommandName, Co
     robustmedsamReject: () => context().session.controller.reject(),
     robustmedsamPropagate: async (o) => context().session.propagate(propagationDirection(o?.direction)),
     robustmedsamCancelPropagation: () => context().session.controller.cancelPropagation(),
+    // `otherwise`: the OHIF command the key ran before we took it, run when no click is left to remove.
+    robustmedsamRemoveLastPoint: async (o) => {
+      const { session } = context();
+      if (session.controller.interaction()?.points.length) return session.removeLastPoint();
+      if (typeof o?.otherwise === 'string') commandsManager?.runCommand(o.otherwise);
+      return false;
+    },
     robustmedsamUndo: () => context().session.undo(),
     robustmedsamRedo: () => context().session.redo(),
     robustmedsamExportSeg: async () => {
@@ -314,6 +330,15 @@ function register(context: ModuleContext & { configuration?: RobustMedSamConfigu
   session.on('notice', (message) =>
     services.uiNotificationService.show({ title: NOTIFICATION_TITLE, message, type: 'warning' }),
   );
+  // A box on a slice that looks degraded: said once per box (clicks after it keep the same estimate).
+  session.controller.on('preview', ({ cause, imageQuality }) => {
+    if (cause !== 'box' || !imageQuality?.warning) return;
+    services.uiNotificationService.show({
+      title: NOTIFICATION_TITLE,
+      message: imageQuality.warning.message,
+      type: 'warning',
+    });
+  });
   // What an export or load did goes where OHIF shows everything else.
   const store: SegStore | undefined = ohifSegStore(context);
   const segHost =
@@ -377,8 +402,8 @@ export const robustMedSamExtension: RobustMedSamExtension = {
   getToolbarModule: ({ servicesManager }) =>
     toolbarEvaluators({ services: () => registrationOf(servicesManager).services }),
 
-  getCommandsModule({ servicesManager }) {
-    const actions = createActions(servicesManager);
+  getCommandsModule({ servicesManager, commandsManager }) {
+    const actions = createActions(servicesManager, commandsManager as OhifCommandsManager | undefined);
     const definitions = Object.fromEntries(
       Object.entries(actions).map(([name, commandFn]) => [name, { commandFn }]),
     ) as CommandsModule['definitions'];

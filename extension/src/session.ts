@@ -7,7 +7,11 @@
 import type { Types } from '@cornerstonejs/core';
 import type { Types as ToolsTypes } from '@cornerstonejs/tools';
 import { BoxPromptController } from '../../src/cornerstone/box-prompt-controller.ts';
-import { BOX_PROMPT_TOOL_NAME, boxPromptToolClass } from '../../src/cornerstone/box-prompt-tool.ts';
+import {
+  BOX_PROMPT_TOOL_NAME,
+  type BoxPromptToolConfiguration,
+  boxPromptToolClass,
+} from '../../src/cornerstone/box-prompt-tool.ts';
 import { core, tools } from '../../src/cornerstone/libraries.ts';
 import { NeighbourEncoder } from '../../src/cornerstone/neighbour-encoder.ts';
 import { SegmenterClient } from '../../src/cornerstone/segmenter-client.ts';
@@ -32,6 +36,8 @@ export interface MouseUpTiming {
   /** performance.now() at the first animation frame after the preview was written and rendered. */
   previewAt: number;
   workerTimings: Record<string, number>;
+  /** What the mouse-up did: drew a box, or clicked a point after it. */
+  cause: 'box' | 'point';
 }
 
 /**
@@ -69,6 +75,9 @@ export class RobustMedSamSession extends TypedEventTarget<SessionEvents> {
     });
     this.configure(customizations);
     this.controller.on('preview', (detail) => {
+      // Removing a point shows a stored step: no mouse-up, nothing to time.
+      const { cause } = detail;
+      if (cause === 'point-removed') return;
       // Announcing the preview made Cornerstone schedule a render of the segmentation; the preview counts
       // as shown at the first animation frame after that render (or after 2 s, should none come).
       const { eventTarget } = core();
@@ -84,6 +93,7 @@ export class RobustMedSamSession extends TypedEventTarget<SessionEvents> {
             writtenAt: detail.marks.written,
             previewAt: performance.now(),
             workerTimings: detail.timings,
+            cause,
           });
           this.emit('preview-shown', this.timings[this.timings.length - 1]);
         });
@@ -134,13 +144,31 @@ export class RobustMedSamSession extends TypedEventTarget<SessionEvents> {
   addToolTo(toolGroup: ToolsTypes.IToolGroup): void {
     const { addTool, state } = tools();
     if (!state.tools[BOX_PROMPT_TOOL_NAME]) addTool(boxPromptToolClass());
-    toolGroup.addTool(BOX_PROMPT_TOOL_NAME, {
+    const configuration: BoxPromptToolConfiguration = {
       getController: () => this.controller,
       onError: (error: Error) => this.emit('error', error),
       onMouseUp: (at: number) => {
         this.lastMouseUp = at;
       },
-    });
+      excludeModifierKey: this.excludeModifierKey(),
+      scoreLabel: () => this.scoreLabel(),
+    };
+    toolGroup.addTool(BOX_PROMPT_TOOL_NAME, configuration);
+  }
+
+  /** What the engine's score means: the decoder's predicted IoU, or the classical engine's confidence. */
+  scoreLabel(): string | undefined {
+    const engine = this.client.status?.info.engine;
+    return engine === 'model' ? 'predicted IoU' : engine === 'classical' ? 'classical confidence' : undefined;
+  }
+
+  private excludeModifierKey(): number {
+    return tools().Enums.KeyboardBindings[this.customizations.excludeModifier];
+  }
+
+  /** Removes the last include / exclude point of the preview (Backspace); false when it has none. */
+  removeLastPoint(): Promise<boolean> {
+    return this.controller.removeLastPoint();
   }
 
   /**
@@ -152,8 +180,13 @@ export class RobustMedSamSession extends TypedEventTarget<SessionEvents> {
     if (!toolGroup.hasTool(BOX_PROMPT_TOOL_NAME)) this.addToolTo(toolGroup);
     const primary = toolGroup.getActivePrimaryMouseButtonTool();
     if (primary && primary !== BOX_PROMPT_TOOL_NAME) toolGroup.setToolPassive(primary);
+    // The exclude modifier in force now (customisations may have changed since the tool was added).
+    const modifierKey = this.excludeModifierKey();
+    toolGroup.setToolConfiguration(BOX_PROMPT_TOOL_NAME, { excludeModifierKey: modifierKey });
+    const mouseButton = tools().Enums.MouseBindings.Primary;
+    // Cornerstone hands a modified click only to a tool bound with that modifier: bind both.
     toolGroup.setToolActive(BOX_PROMPT_TOOL_NAME, {
-      bindings: [{ mouseButton: tools().Enums.MouseBindings.Primary }],
+      bindings: [{ mouseButton }, { mouseButton, modifierKey }],
     });
   }
 

@@ -81,7 +81,22 @@ export const TOOLBAR_BUTTONS: ToolbarButton[] = [
   ),
 ];
 
-/** Keys for a mode's `hotkeys` (OHIF hotkey syntax). Undo / redo are OHIF's own (Ctrl+Z / Ctrl+Y). */
+/**
+ * Backspace removes the preview's last include / exclude click. OHIF binds Backspace to "delete the
+ * selected annotation" and a key holds one command, so ours hands the key on to that command whenever
+ * there is no click to remove. Pushed onto each mode's hotkeys by `ohifModeCustomizations`.
+ */
+export const REMOVE_LAST_POINT_HOTKEY = {
+  commandName: 'robustmedsamRemoveLastPoint',
+  commandOptions: { otherwise: 'deleteActiveAnnotation' },
+  label: 'Remove last click (else delete annotation)',
+  keys: ['backspace'],
+};
+
+/**
+ * Keys for a mode's `hotkeys` (OHIF hotkey syntax). Undo / redo are OHIF's own (Ctrl+Z / Ctrl+Y); OHIF's
+ * own Enter and Esc (acceptPreview, cancelActiveOperation) accept and reject our preview too.
+ */
 export const HOTKEYS = [
   { commandName: 'robustmedsamActivateBoxTool', label: 'Box prompt', keys: ['b'] },
   { commandName: 'robustmedsamAccept', label: 'Accept preview', keys: ['enter'] },
@@ -92,6 +107,7 @@ export const HOTKEYS = [
     label: 'Propagate',
     keys: ['p'],
   },
+  REMOVE_LAST_POINT_HOTKEY,
 ];
 
 /** What OHIF's toolbar service calls: `evaluate({ viewportId, button, ...options })`. */
@@ -144,7 +160,7 @@ const MODE_SECTIONS: Record<string, string> = {
 
 /**
  * The `customizationService` part of an OHIF 3.13 app config that puts the buttons on the primary
- * toolbar of OHIF's segmentation and basic viewer (longitudinal) modes. A mode phase block, because
+ * toolbar of OHIF's segmentation and basic viewer (longitudinal) modes, and Backspace on our command. A mode phase block, because
  * OHIF merges a mode's section packs per section with the last one winning: pushing our ids onto the
  * mode's own primary section keeps OHIF's buttons, where a pack of our own would replace them.
  */
@@ -157,6 +173,7 @@ export function ohifModeCustomizations(): { mode: Record<string, Record<string, 
         {
           toolbarButtons: { $push: [{ $reference: TOOLBAR_BUTTONS_ID }] },
           [sections]: { primary: { $push: ids } },
+          'ohif.hotkeyBindings': { $push: [REMOVE_LAST_POINT_HOTKEY] },
         },
       ]),
     ),

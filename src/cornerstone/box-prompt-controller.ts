@@ -1,16 +1,19 @@
 /**
- * What the box tool, the toolbar commands and the keyboard drive: one pending preview at a time,
- * accept / reject, propagation to neighbouring slices, and the engine behind them (a SegmenterClient
- * talking to the worker). Events: 'preview', 'accepted', 'rejected', 'propagation', 'busy'. Failures
- * have one channel: the call that failed rejects (previewBox, propagate); a failed propagation also
- * ends its 'propagation' events with state 'failed', keeping the slices it finished as one undo step.
+ * What the box tool, the toolbar commands and the keyboard drive: one pending preview at a time, refined
+ * by include / exclude clicks, accept / reject, propagation to neighbouring slices, and the engine behind
+ * them (a SegmenterClient talking to the worker). Events: 'preview', 'accepted', 'rejected',
+ * 'propagation', 'busy'. Failures have one channel: the call that failed rejects (previewBox, addPoint,
+ * propagate); a failed propagation also ends its 'propagation' events with state 'failed', keeping the
+ * slices it finished as one undo step.
  */
 import type { Types } from '@cornerstonejs/core';
 import type { SliceImage } from '../dicom/slice-image.ts';
 import { InputError } from '../errors.ts';
 import { grownBox, type MaskBox } from '../model/mask-box.ts';
 import type { Box } from '../model/prompts.ts';
-import type { Window } from '../model/segmenter.ts';
+import { Refinement } from '../model/refinement.ts';
+import type { Prompt, PromptPoint, Window } from '../model/segmenter.ts';
+import type { ImageQuality } from '../quality/estimate.ts';
 import {
   announce,
   type LabelmapTarget,
@@ -46,16 +49,31 @@ export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
 };
 
 export interface PreviewEventDetail {
+  /** What made this preview: a box, a click after it, or removing the last click (no engine run). */
+  cause: 'box' | 'point' | 'point-removed';
   referencedImageId: string;
   segmentIndex: number;
   box: Box;
+  /** The clicks after the box, in order (slice pixels, like the box). */
+  points: readonly PromptPoint[];
   maskBox: MaskBox | null;
   score: number;
   changed: number;
+  /** Noise, blur and ghosting around the box (estimated once per box). */
+  imageQuality?: ImageQuality;
   /** Worker-side stages (preprocess, encoder, decoder, postprocess, compose) in ms. */
   timings: Record<string, number>;
   /** performance.now() marks on the main thread: request posted, reply received, preview written. */
   marks: { requested: number; replied: number; written: number };
+}
+
+/** The interaction the tool draws: its box and clicks on the slice, and the engine's score. */
+export interface InteractionView {
+  referencedImageId: string;
+  box: Box;
+  points: readonly PromptPoint[];
+  score: number;
+  imageQuality?: ImageQuality;
 }
 
 export interface PropagationEventDetail {
@@ -65,19 +83,35 @@ export interface PropagationEventDetail {
   reason?: string;
 }
 
-interface PendingPreview {
-  target: LabelmapTarget;
-  before: LabelmapArray;
+/** One step of an interaction as composed into the labelmap slice. */
+interface StepOutcome {
+  lowResLogits: Float32Array;
+  preview: LabelmapArray;
   accepted: LabelmapArray;
-  box: Box;
   maskBox: MaskBox | null;
+  score: number;
+  changed: number;
 }
 
-interface AcceptedSlice {
-  segmentationId: string;
-  segmentIndex: number;
-  referencedImageId: string;
-  maskBox: MaskBox;
+/** A box and the clicks after it on one slice. */
+interface Interaction {
+  target: LabelmapTarget;
+  /** The slice before the box: every step composes its mask into this. */
+  base: LabelmapArray;
+  /**
+   * What rejecting writes back and where the undo step starts: the base for a new box, the accepted
+   * mask when a click reopens an accepted interaction.
+   */
+  restore: LabelmapArray;
+  refinement: Refinement<StepOutcome>;
+  window?: Window;
+  imageQuality?: ImageQuality;
+}
+
+/** The last accepted interaction: reopened by a click while its slice still holds what was accepted. */
+interface AcceptedInteraction {
+  interaction: Interaction;
+  accepted: LabelmapArray;
 }
 
 const SLICE_CACHE_SIZE = 8;
@@ -94,9 +128,11 @@ export interface ControllerEvents extends Record<string, unknown> {
 export class BoxPromptController extends TypedEventTarget<ControllerEvents> {
   readonly client: SegmenterClient;
   settings: ControllerSettings;
-  private pending: PendingPreview | null = null;
+  private pending: Interaction | null = null;
   private requestSerial = 0;
-  private lastAccepted: AcceptedSlice | null = null;
+  private lastAccepted: AcceptedInteraction | null = null;
+  /** Boxes and clicks run one after another: a click builds on the result before it. */
+  private turn: Promise<unknown> = Promise.resolve();
   private readonly slices = new Map<string, SliceImage>();
   private propagation: AbortController | null = null;
 
@@ -129,11 +165,31 @@ export class BoxPromptController extends TypedEventTarget<ControllerEvents> {
     return this.pending !== null;
   }
 
+  /** The pending interaction (box, clicks, score) for the tool to draw, or null. */
+  interaction(): InteractionView | null {
+    const p = this.pending;
+    if (!p) return null;
+    return {
+      referencedImageId: p.target.referencedImageId,
+      box: p.refinement.box,
+      points: p.refinement.points,
+      score: p.refinement.current.score,
+      imageQuality: p.imageQuality,
+    };
+  }
+
+  /** Runs `work` after every box and click asked for before it. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work, work);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
   /**
    * Segments `box` on `referencedImageId` for the active segment of `segmentationId` and shows the
    * result as a preview. A newer box supersedes an older one still in flight.
    */
-  async previewBox(options: {
+  previewBox(options: {
     segmentationId: string;
     segmentIndex: number;
     referencedImageId: string;
@@ -141,8 +197,16 @@ export class BoxPromptController extends TypedEventTarget<ControllerEvents> {
     window?: Window;
   }): Promise<PreviewEventDetail | null> {
     const serial = ++this.requestSerial;
+    return this.inTurn(() => this.runBox(serial, options));
+  }
+
+  private async runBox(
+    serial: number,
+    options: Parameters<BoxPromptController['previewBox']>[0],
+  ): Promise<PreviewEventDetail | null> {
+    if (serial !== this.requestSerial) return null;
     this.reject();
-    const { segmentationId, segmentIndex, referencedImageId, box } = options;
+    const { segmentationId, segmentIndex, referencedImageId, box, window } = options;
     if (tools().segmentation.segmentLocking.isSegmentIndexLocked(segmentationId, segmentIndex)) {
       throw new InputError(
         'segment-locked',
@@ -152,75 +216,178 @@ export class BoxPromptController extends TypedEventTarget<ControllerEvents> {
     }
     this.emit('busy', { busy: true, what: 'segment' });
     try {
-      const slice = await this.sliceFor(referencedImageId);
       const target = resolveLabelmapTarget(segmentationId, segmentIndex, referencedImageId);
-      const before = readLabelmapSlice(target.labelmapImageId);
-      const requested = performance.now();
-      const reply = await this.client.segment({
-        slice,
-        prompt: { box },
-        window: options.window,
-        compose: {
-          before,
-          labelValue: target.labelValue,
-          lockedLabelValues: target.lockedLabelValues,
-          previewLabelValue: PREVIEW_LABEL_VALUE,
-        },
-      });
-      const replied = performance.now();
-      if (serial !== this.requestSerial || !reply.preview || !reply.accepted) return null;
-      writeLabelmapSlice(target.labelmapImageId, reply.preview);
-      this.pending = { target, before, accepted: reply.accepted, box, maskBox: reply.box };
-      announce(segmentationId, [target.sliceIndex], segmentIndex);
-      const written = performance.now();
-      const detail: PreviewEventDetail = {
-        referencedImageId,
-        segmentIndex,
-        box,
-        maskBox: reply.box,
-        score: reply.score,
-        changed: reply.changed ?? 0,
-        timings: reply.timings,
-        marks: { requested, replied, written },
+      const base = readLabelmapSlice(target.labelmapImageId);
+      const run = await this.runStep(serial, target, base, { box }, window, true);
+      if (!run) return null;
+      const interaction: Interaction = {
+        target,
+        base,
+        restore: base,
+        refinement: new Refinement(box, run.outcome),
+        window,
+        imageQuality: run.imageQuality,
       };
-      this.emit('preview', detail);
-      return detail;
+      this.pending = interaction;
+      return this.show(interaction, 'box', run.timings, run.marks);
     } finally {
       if (serial === this.requestSerial) this.emit('busy', { busy: false, what: 'segment' });
     }
   }
 
-  /** Makes the preview part of the segment (one undo step). */
+  /** Runs one prompt on the target's slice and composes its mask into `base`; null when superseded. */
+  private async runStep(
+    serial: number,
+    target: LabelmapTarget,
+    base: LabelmapArray,
+    prompt: Prompt,
+    window: Window | undefined,
+    assessQuality: boolean,
+  ): Promise<{
+    outcome: StepOutcome;
+    imageQuality?: ImageQuality;
+    timings: Record<string, number>;
+    marks: { requested: number; replied: number };
+  } | null> {
+    const slice = await this.sliceFor(target.referencedImageId);
+    const requested = performance.now();
+    const reply = await this.client.segment({
+      slice,
+      prompt,
+      window,
+      assessQuality,
+      compose: {
+        before: base,
+        labelValue: target.labelValue,
+        lockedLabelValues: target.lockedLabelValues,
+        previewLabelValue: PREVIEW_LABEL_VALUE,
+      },
+    });
+    const replied = performance.now();
+    if (serial !== this.requestSerial || !reply.preview || !reply.accepted) return null;
+    return {
+      outcome: {
+        lowResLogits: reply.lowResLogits,
+        preview: reply.preview,
+        accepted: reply.accepted,
+        maskBox: reply.box,
+        score: reply.score,
+        changed: reply.changed ?? 0,
+      },
+      imageQuality: reply.imageQuality,
+      timings: reply.timings,
+      marks: { requested, replied },
+    };
+  }
+
+  /** Writes the interaction's current step into the labelmap as the preview and announces it. */
+  private show(
+    interaction: Interaction,
+    cause: PreviewEventDetail['cause'],
+    timings: Record<string, number>,
+    marks: { requested: number; replied: number },
+  ): PreviewEventDetail {
+    const { target, refinement } = interaction;
+    const step = refinement.current;
+    writeLabelmapSlice(target.labelmapImageId, step.preview);
+    announce(target.segmentationId, [target.sliceIndex], target.segmentIndex);
+    const detail: PreviewEventDetail = {
+      cause,
+      referencedImageId: target.referencedImageId,
+      segmentIndex: target.segmentIndex,
+      box: refinement.box,
+      points: [...refinement.points],
+      maskBox: step.maskBox,
+      score: step.score,
+      changed: step.changed,
+      imageQuality: interaction.imageQuality,
+      timings,
+      marks: { ...marks, written: performance.now() },
+    };
+    this.emit('preview', detail);
+    return detail;
+  }
+
+  /**
+   * Whether a click on this image refines something: the pending preview, or the last accepted mask
+   * while its slice still holds exactly what was accepted (not undone, not painted over since).
+   */
+  canRefine(referencedImageId: string): boolean {
+    return this.refinable(referencedImageId) !== null;
+  }
+
+  private refinable(referencedImageId: string): Interaction | null {
+    if (this.pending)
+      return this.pending.target.referencedImageId === referencedImageId ? this.pending : null;
+    const last = this.lastAccepted;
+    if (!last || last.interaction.target.referencedImageId !== referencedImageId) return null;
+    const now = readLabelmapSlice(last.interaction.target.labelmapImageId);
+    if (now.length !== last.accepted.length || now.some((v, i) => v !== last.accepted[i])) return null;
+    // Reopened on its own copy (a rejected click must not change what was accepted): rejecting keeps
+    // the accepted mask; accepting is one more undo step from it.
+    return { ...last.interaction, refinement: last.interaction.refinement.copy(), restore: now };
+  }
+
+  /**
+   * Adds an include (label 1) or exclude (label 0) point to the interaction on `referencedImageId` and
+   * re-runs the engine with the box, every point and the previous low-res logits. Resolves to null when
+   * there is nothing to refine there or a newer box superseded it.
+   */
+  addPoint(referencedImageId: string, point: PromptPoint): Promise<PreviewEventDetail | null> {
+    const serial = this.requestSerial;
+    return this.inTurn(async () => {
+      if (serial !== this.requestSerial) return null;
+      const interaction = this.refinable(referencedImageId);
+      if (!interaction) return null;
+      this.emit('busy', { busy: true, what: 'segment' });
+      try {
+        const { target, base, refinement, window } = interaction;
+        const run = await this.runStep(serial, target, base, refinement.promptWith(point), window, false);
+        if (!run) return null;
+        refinement.push(point, run.outcome);
+        this.pending = interaction;
+        return this.show(interaction, 'point', run.timings, run.marks);
+      } finally {
+        if (serial === this.requestSerial) this.emit('busy', { busy: false, what: 'segment' });
+      }
+    });
+  }
+
+  /** Removes the pending preview's last point, showing the step before it again. False when none. */
+  removeLastPoint(): Promise<boolean> {
+    return this.inTurn(async () => {
+      const p = this.pending;
+      if (!p?.refinement.pop()) return false;
+      const now = performance.now();
+      this.show(p, 'point-removed', {}, { requested: now, replied: now });
+      return true;
+    });
+  }
+
+  /** Makes the preview part of the segment (one undo step, however many clicks refined it). */
   accept(): boolean {
     const p = this.pending;
     if (!p) return false;
     this.pending = null;
-    writeLabelmapSlice(p.target.labelmapImageId, p.accepted);
+    const { target } = p;
+    const { accepted, maskBox } = p.refinement.current;
+    writeLabelmapSlice(target.labelmapImageId, accepted);
     pushSliceChanges(
-      p.target.segmentationId,
+      target.segmentationId,
       [
         {
-          labelmapImageId: p.target.labelmapImageId,
-          sliceIndex: p.target.sliceIndex,
-          before: p.before,
-          after: p.accepted,
+          labelmapImageId: target.labelmapImageId,
+          sliceIndex: target.sliceIndex,
+          before: p.restore,
+          after: accepted,
         },
       ],
       'box',
     );
-    announce(p.target.segmentationId, [p.target.sliceIndex], p.target.segmentIndex);
-    if (p.maskBox) {
-      this.lastAccepted = {
-        segmentationId: p.target.segmentationId,
-        segmentIndex: p.target.segmentIndex,
-        referencedImageId: p.target.referencedImageId,
-        maskBox: p.maskBox,
-      };
-    }
-    this.emit('accepted', {
-      referencedImageId: p.target.referencedImageId,
-      segmentIndex: p.target.segmentIndex,
-    });
+    announce(target.segmentationId, [target.sliceIndex], target.segmentIndex);
+    // An empty mask leaves nothing to reopen or propagate from: the accepted one before it stays.
+    if (maskBox) this.lastAccepted = { interaction: p, accepted };
+    this.emit('accepted', { referencedImageId: target.referencedImageId, segmentIndex: target.segmentIndex });
     return true;
   }
 
@@ -229,7 +396,7 @@ export class BoxPromptController extends TypedEventTarget<ControllerEvents> {
     const p = this.pending;
     if (!p) return false;
     this.pending = null;
-    writeLabelmapSlice(p.target.labelmapImageId, p.before);
+    writeLabelmapSlice(p.target.labelmapImageId, p.restore);
     announce(p.target.segmentationId, [p.target.sliceIndex], p.target.segmentIndex);
     this.emit('rejected', { referencedImageId: p.target.referencedImageId });
     return true;
@@ -252,8 +419,7 @@ export class BoxPromptController extends TypedEventTarget<ControllerEvents> {
     direction: 'both' | 'up' | 'down' = 'both',
     window?: Window,
   ): Promise<PropagationEventDetail> {
-    const start = this.lastAccepted;
-    if (!start) {
+    if (!this.lastAccepted) {
       throw new InputError(
         'nothing-to-propagate',
         'No accepted mask to propagate from.',
@@ -262,6 +428,8 @@ export class BoxPromptController extends TypedEventTarget<ControllerEvents> {
     }
     if (this.propagation) throw new InputError('propagation-running', 'A propagation is already running.');
     if (this.pending) this.accept();
+    const { interaction } = this.lastAccepted;
+    const start = { ...interaction.target, maskBox: interaction.refinement.current.maskBox as MaskBox };
     const abort = new AbortController();
     this.propagation = abort;
     const ids = referencedImageIds(start.segmentationId);

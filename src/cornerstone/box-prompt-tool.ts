@@ -1,9 +1,13 @@
 /**
  * BoxPromptSegmentationTool: drag a box (in any direction) on a slice in its acquisition plane; on
  * mouse-up the box goes to the segmenter (in a Web Worker) and the mask appears in the active
- * segmentation's labelmap, for the active segment, as a preview. acceptPreview / rejectPreview (Enter /
- * Esc in the demo, the matching commands in OHIF) keep or drop it. Modelled on Cornerstone's own
- * RectangleScissorsTool: a LabelmapBaseTool, `static toolName`, SVG box while drawing.
+ * segmentation's labelmap, for the active segment, as a preview. A click then adds an include point,
+ * a click with the exclude modifier (Shift unless configured otherwise) an exclude point, each
+ * re-running the engine on box + points + the previous result; a click on the last accepted mask of
+ * the slice reopens it the same way. acceptPreview / rejectPreview (Enter / Esc in the demo, the
+ * matching commands in OHIF) keep or drop it. Modelled on Cornerstone's own RectangleScissorsTool: a
+ * LabelmapBaseTool, `static toolName`, SVG box while drawing; the box, its points and the engine's score
+ * stay drawn while the preview is pending.
  *
  * The class extends the host's own LabelmapBaseTool, so it can only be defined once the host's
  * Cornerstone is known (libraries.ts): `boxPromptToolClass()` defines it then, once per Cornerstone.
@@ -12,8 +16,9 @@ import type { Types } from '@cornerstonejs/core';
 import type { Types as ToolTypes } from '@cornerstonejs/tools';
 import { InputError } from '../errors.ts';
 import type { Box } from '../model/prompts.ts';
-import type { BoxPromptController } from './box-prompt-controller.ts';
-import { worldToPixel } from './image-plane.ts';
+import { DEGRADATION_WORDS } from '../quality/estimate.ts';
+import type { BoxPromptController, InteractionView } from './box-prompt-controller.ts';
+import { pixelToWorld, worldToPixel } from './image-plane.ts';
 import { type CornerstoneLibraries, cornerstoneLibraries } from './libraries.ts';
 
 /** The name the tool is registered under (Cornerstone's `static toolName`). */
@@ -25,15 +30,27 @@ interface DrawState {
   start: Types.Point3;
   end: Types.Point3;
   moved: boolean;
+  /** The exclude modifier was held at mouse-down: a click without moving adds an exclude point. */
+  exclude: boolean;
 }
 
-/** The box of the last prompt, kept on screen while its preview is pending. */
-interface ShownBox {
+/** A box or click sent to the engine and not answered yet, drawn dashed meanwhile. */
+interface InFlight {
   viewportId: string;
   imageId: string;
-  corners: [Types.Point3, Types.Point3];
-  state: 'segmenting' | 'preview';
+  box?: [Types.Point3, Types.Point3];
+  point?: { world: Types.Point3; label: 0 | 1 };
 }
+
+/** Which modifier key marks an exclude click (the DOM event's flag for each of Cornerstone's keys). */
+const MODIFIER_FLAGS: Record<number, 'shiftKey' | 'ctrlKey' | 'altKey' | 'metaKey'> = {
+  16: 'shiftKey',
+  17: 'ctrlKey',
+  18: 'altKey',
+  91: 'metaKey',
+};
+
+const COLOURS = { box: 'rgb(255, 215, 0)', include: 'rgb(0, 220, 90)', exclude: 'rgb(255, 70, 70)' };
 
 export interface BoxPromptToolConfiguration {
   /** Returns the controller the tool sends its boxes to (a function, so tool configuration can hold it). */
@@ -42,7 +59,18 @@ export interface BoxPromptToolConfiguration {
   onError?: (error: Error) => void;
   /** Called on every mouse-up that starts a segmentation, with `performance.now()` at mouse-up. */
   onMouseUp?: (at: number) => void;
+  /**
+   * The modifier that makes a click an exclude point: a Cornerstone `KeyboardBindings` value (Shift,
+   * Ctrl, Alt or Meta; default Shift). The tool must also be bound to the primary button with this
+   * modifier, or Cornerstone hands such clicks to no tool (the session's activateBoxTool binds both).
+   */
+  excludeModifierKey?: number;
+  /** Words for the engine's score beside the box, e.g. 'predicted IoU'; the score is not drawn without. */
+  scoreLabel?: () => string | undefined;
 }
+
+/** Cornerstone's KeyboardBindings.Shift. */
+export const DEFAULT_EXCLUDE_MODIFIER_KEY = 16;
 
 /** Defines the tool class on the given Cornerstone (see boxPromptToolClass). */
 function defineBoxPromptTool({ cornerstone, cornerstoneTools }: CornerstoneLibraries) {
@@ -55,7 +83,7 @@ function defineBoxPromptTool({ cornerstone, cornerstoneTools }: CornerstoneLibra
   return class BoxPromptSegmentationTool extends LabelmapBaseTool {
     static override toolName = BOX_PROMPT_TOOL_NAME;
     private drawState: DrawState | null = null;
-    private shown: ShownBox | null = null;
+    private readonly inFlight: InFlight[] = [];
 
     constructor(
       toolProps: PublicToolProps = {},
@@ -83,14 +111,16 @@ function defineBoxPromptTool({ cornerstone, cornerstoneTools }: CornerstoneLibra
 
     preMouseDownCallback = (evt: ToolTypes.EventTypes.InteractionEventType): boolean => {
       if (this.drawState) return true;
-      const { element, currentPoints } = evt.detail;
+      const { element, currentPoints, event } = evt.detail;
       const { viewport } = getEnabledElement(element)!;
+      const flag = MODIFIER_FLAGS[this.toolConfig.excludeModifierKey ?? DEFAULT_EXCLUDE_MODIFIER_KEY];
       this.drawState = {
         element,
         viewportId: viewport.id,
         start: [...currentPoints.world] as Types.Point3,
         end: [...currentPoints.world] as Types.Point3,
         moved: false,
+        exclude: !!flag && !!(event as MouseEvent | undefined)?.[flag],
       };
       element.addEventListener(Events.MOUSE_DRAG, this.onDrag as EventListener);
       element.addEventListener(Events.MOUSE_UP, this.onEnd as EventListener);
@@ -123,13 +153,54 @@ function defineBoxPromptTool({ cornerstone, cornerstoneTools }: CornerstoneLibra
       this.drawState = null;
       this.stopListening(state.element);
       utilities.triggerAnnotationRenderForViewportIds([state.viewportId]);
-      if (!state.moved) return;
       const { viewport } = getEnabledElement(state.element)!;
-      void this.segmentBox(viewport as unknown as Types.IViewport, state.start, state.end, mouseUpAt).catch(
-        (error) => this.report(error),
-      );
+      const work = state.moved
+        ? this.segmentBox(viewport as unknown as Types.IViewport, state.start, state.end, mouseUpAt)
+        : this.addPoint(
+            viewport as unknown as Types.IViewport,
+            state.start,
+            state.exclude ? 0 : 1,
+            mouseUpAt,
+          );
+      void work.catch((error) => this.report(error));
       evt.preventDefault?.();
     };
+
+    /**
+     * A click: an include (1) or exclude (0) point for the preview on this slice, or for its last
+     * accepted mask. A click with nothing to refine (no box drawn here yet) does nothing: it may just
+     * be the click that makes a viewport active.
+     */
+    private async addPoint(
+      viewport: Types.IViewport,
+      world: Types.Point3,
+      label: 0 | 1,
+      mouseUpAt: number,
+    ): Promise<void> {
+      const controller = this.controller();
+      const imageId = (viewport as Types.IStackViewport).getCurrentImageId?.();
+      if (!controller || !imageId) return;
+      // A click right after a box waits for that box's preview; otherwise there must be one to refine.
+      const boxInFlight = this.inFlight.some((f) => f.imageId === imageId && f.box);
+      if (!boxInFlight && !controller.canRefine(imageId)) return;
+      const [x, y] = worldToPixel(imageId, world);
+      await this.track({ viewportId: viewport.id, imageId, point: { world, label } }, () => {
+        this.toolConfig.onMouseUp?.(mouseUpAt);
+        return controller.addPoint(imageId, { x, y, label });
+      });
+    }
+
+    /** Draws `shown` dashed until `work` settles. */
+    private async track<T>(shown: InFlight, work: () => Promise<T>): Promise<T> {
+      this.inFlight.push(shown);
+      utilities.triggerAnnotationRenderForViewportIds([shown.viewportId]);
+      try {
+        return await work();
+      } finally {
+        this.inFlight.splice(this.inFlight.indexOf(shown), 1);
+        utilities.triggerAnnotationRenderForViewportIds([shown.viewportId]);
+      }
+    }
 
     /**
      * Pixel box on the image shown, from two world corners in any order. Not clamped here: the engines'
@@ -179,70 +250,125 @@ function defineBoxPromptTool({ cornerstone, cornerstoneTools }: CornerstoneLibra
         );
       }
       const box = this.pixelBox(imageId, start, end);
-      this.shown = { viewportId: viewport.id, imageId, corners: [start, end], state: 'segmenting' };
-      utilities.triggerAnnotationRenderForViewportIds([viewport.id]);
-      this.toolConfig.onMouseUp?.(mouseUpAt);
-      try {
-        const detail = await controller.previewBox({
+      await this.track({ viewportId: viewport.id, imageId, box: [start, end] }, () => {
+        this.toolConfig.onMouseUp?.(mouseUpAt);
+        return controller.previewBox({
           segmentationId: active.segmentationId,
           segmentIndex,
           referencedImageId: imageId,
           box,
           window: controller.windowFor(viewport),
         });
-        // Announcing the preview already scheduled the render of the labelmap.
-        if (detail && this.shown?.imageId === imageId) this.shown.state = 'preview';
-      } catch (error) {
-        this.shown = null;
-        throw error;
-      } finally {
-        utilities.triggerAnnotationRenderForViewportIds([viewport.id]);
-      }
+      });
     }
 
     override acceptPreview(): void {
-      const viewportId = this.shown?.viewportId;
-      this.shown = null;
       this.controller()?.accept();
-      if (viewportId) utilities.triggerAnnotationRenderForViewportIds([viewportId]);
     }
 
     override rejectPreview(): void {
-      const viewportId = this.shown?.viewportId;
-      this.shown = null;
       this.controller()?.reject();
-      if (viewportId) utilities.triggerAnnotationRenderForViewportIds([viewportId]);
     }
 
     override hasPreviewData(): boolean {
       return this.controller()?.hasPreview() ?? false;
     }
 
+    /**
+     * The box being dragged; boxes and clicks in flight (dashed); the pending preview's box, its points
+     * (include: filled green, exclude: red ring with a bar) and the engine's score with any image-quality
+     * warning beside the box. Accepting or rejecting the preview (keyboard, toolbar) takes them away.
+     */
     renderAnnotation = (
       enabledElement: Types.IEnabledElement,
       svgDrawingHelper: ToolTypes.SVGDrawingHelper,
     ): boolean => {
       const { viewport } = enabledElement;
-      const boxes: Array<{ corners: [Types.Point3, Types.Point3]; dashed: boolean }> = [];
-      if (this.drawState?.viewportId === viewport.id) {
-        boxes.push({ corners: [this.drawState.start, this.drawState.end], dashed: false });
-      }
       const current = (viewport as Types.IStackViewport).getCurrentImageId?.();
-      // A preview accepted or rejected elsewhere (keyboard, toolbar command) takes its box with it.
-      if (this.shown?.state === 'preview' && !this.controller()?.hasPreview()) this.shown = null;
-      if (this.shown?.viewportId === viewport.id && this.shown.imageId === current) {
-        boxes.push({ corners: this.shown.corners, dashed: this.shown.state === 'segmenting' });
-      }
-      boxes.forEach((box, i) => {
-        const [a, b] = box.corners.map((p) => viewport.worldToCanvas(p));
-        drawing.drawRect(svgDrawingHelper, 'box-prompt', `box-${i}`, a, b, {
-          color: 'rgb(255, 215, 0)',
+      const canvas = (p: Types.Point3) => viewport.worldToCanvas(p);
+      let drawn = false;
+      const rect = (id: string, corners: [Types.Point3, Types.Point3], dashed: boolean) => {
+        drawing.drawRect(svgDrawingHelper, 'box-prompt', id, canvas(corners[0]), canvas(corners[1]), {
+          color: COLOURS.box,
           lineWidth: 2,
-          lineDash: box.dashed ? '4,4' : undefined,
+          lineDash: dashed ? '4,4' : undefined,
         });
+        drawn = true;
+      };
+      const marker = (id: string, world: Types.Point3, label: 0 | 1, dashed: boolean) => {
+        const [cx, cy] = canvas(world);
+        const colour = label === 1 ? COLOURS.include : COLOURS.exclude;
+        // data-id names the kind of point on the page (for integrators' styling and for tests).
+        drawing.drawCircle(
+          svgDrawingHelper,
+          'box-prompt',
+          `${id}-ring`,
+          [cx, cy],
+          5,
+          {
+            color: colour,
+            fill: label === 1 ? colour : 'transparent',
+            lineWidth: 2,
+            lineDash: dashed ? '2,2' : undefined,
+          },
+          `box-prompt-${label === 1 ? 'include' : 'exclude'}${dashed ? '-pending' : ''}`,
+        );
+        if (label === 0) {
+          drawing.drawLine(svgDrawingHelper, 'box-prompt', `${id}-bar`, [cx - 3, cy], [cx + 3, cy], {
+            color: colour,
+            width: 2,
+          });
+        }
+        drawn = true;
+      };
+      if (this.drawState?.viewportId === viewport.id && this.drawState.moved) {
+        rect('dragging', [this.drawState.start, this.drawState.end], false);
+      }
+      const view = this.controller()?.interaction() ?? null;
+      if (view && view.referencedImageId === current)
+        this.renderInteraction(view, svgDrawingHelper, rect, marker, canvas);
+      this.inFlight.forEach((shown, i) => {
+        if (shown.viewportId !== viewport.id || shown.imageId !== current) return;
+        if (shown.box) rect(`in-flight-box-${i}`, shown.box, true);
+        if (shown.point) marker(`in-flight-point-${i}`, shown.point.world, shown.point.label, true);
       });
-      return boxes.length > 0;
+      return drawn;
     };
+
+    private renderInteraction(
+      view: InteractionView,
+      svgDrawingHelper: ToolTypes.SVGDrawingHelper,
+      rect: (id: string, corners: [Types.Point3, Types.Point3], dashed: boolean) => void,
+      marker: (id: string, world: Types.Point3, label: 0 | 1, dashed: boolean) => void,
+      canvas: (p: Types.Point3) => Types.Point2,
+    ): void {
+      const { referencedImageId: imageId, box } = view;
+      const a = pixelToWorld(imageId, box.x0, box.y0);
+      const b = pixelToWorld(imageId, box.x1, box.y1);
+      rect('preview-box', [a, b], false);
+      view.points.forEach((p, i) => {
+        marker(`point-${i}`, pixelToWorld(imageId, p.x, p.y), p.label, false);
+      });
+      const lines: string[] = [];
+      const scoreLabel = this.toolConfig.scoreLabel?.();
+      if (scoreLabel) lines.push(`${scoreLabel} ${view.score.toFixed(2)}`);
+      const warning = view.imageQuality?.warning;
+      if (warning)
+        lines.push(`⚠ looks ${DEGRADATION_WORDS[warning.degradation]} (severity ${warning.severity} of 5)`);
+      if (lines.length === 0) return;
+      const [ax, ay] = canvas(a);
+      const [bx, by] = canvas(b);
+      drawing.drawTextBox(
+        svgDrawingHelper,
+        'box-prompt',
+        'score',
+        lines,
+        [Math.max(ax, bx) + 6, Math.min(ay, by)],
+        {
+          color: COLOURS.box,
+        },
+      );
+    }
   };
 }
 

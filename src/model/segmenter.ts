@@ -16,10 +16,16 @@ export interface Window {
  * Coordinates are in the slice's pixel frame: x = column, y = row, as SAM and MedSAM take them.
  * A box may be given with its corners in any order (a box dragged in any direction).
  */
+/** A click on the slice: label 1 = include, 0 = exclude. */
+export interface PromptPoint {
+  x: number;
+  y: number;
+  label: 0 | 1;
+}
+
 export interface Prompt {
   box?: Box;
-  /** label 1 = include, 0 = exclude. */
-  points?: Array<{ x: number; y: number; label: 0 | 1 }>;
+  points?: PromptPoint[];
   /** Low-res logits from an earlier `segment` of the same slice, fed back for refinement. */
   maskInput?: Float32Array;
 }

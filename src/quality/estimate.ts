@@ -40,7 +40,8 @@ export interface QualityOptions {
 /** Regions smaller than this a side (the slice is that small) are not measured. */
 export const MIN_MEASURABLE_SIDE = 32;
 
-const DESCRIPTION: Record<QualityMeasure, string> = {
+/** How each degradation is named to a user: "the image looks …". */
+export const DEGRADATION_WORDS: Record<QualityMeasure, string> = {
   noise: 'noisy',
   blur: 'blurred',
   ghosting: 'motion-ghosted',
@@ -85,7 +86,7 @@ export function estimateImageQuality(
     result.warning = {
       degradation: worst,
       severity,
-      message: `The image around the box looks ${DESCRIPTION[worst]} (about severity ${severity} of 5); check the mask with care.`,
+      message: `The image around the box looks ${DEGRADATION_WORDS[worst]} (about severity ${severity} of 5); check the mask with care.`,
     };
   }
   return result;

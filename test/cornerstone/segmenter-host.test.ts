@@ -160,6 +160,25 @@ describe('serveSegmenter', () => {
     expect(await send({ id: 3, type: 'configure-encodings', maxBytes: 0 })).toMatchObject({ type: 'result' });
   });
 
+  it('estimates the image quality around the box only when the job asks (once per box, not per click)', async () => {
+    const { send } = start(new RecordingSegmenter());
+    await send({ id: 1, type: 'load', engine: { kind: 'classical' } });
+    const box = { x0: 48, y0: 46, x1: 16, y1: 14 };
+    const asked = await send({
+      id: 2,
+      type: 'segment',
+      job: { slice: disc(), prompt: { box }, assessQuality: true },
+    });
+    const value = (asked as { value: SegmentReply }).value;
+    // A clean synthetic disc: every measure made, none warns.
+    expect(value.imageQuality?.noise.severity).toBe(0);
+    expect(value.imageQuality?.warning).toBeUndefined();
+    expect(value.timings.quality).toBeGreaterThanOrEqual(0);
+    const click = { box, points: [{ x: 32, y: 30, label: 1 as const }] };
+    const notAsked = await send({ id: 3, type: 'segment', job: { slice: disc(), prompt: click } });
+    expect((notAsked as { value: SegmentReply }).value.imageQuality).toBeUndefined();
+  });
+
   it('runs a box before queued background encodes and composes the mask into the labelmap', async () => {
     const segmenter = new RecordingSegmenter();
     const { send } = start(segmenter);

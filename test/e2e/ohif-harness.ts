@@ -14,6 +14,7 @@ import { type OhifServer, type OhifServerOptions, startOhifServer } from '../../
 import { unpackFrame } from '../../src/dicom/bit-packing.ts';
 import type { Box } from '../../src/model/prompts.ts';
 import { REPO_ROOT } from '../helpers/tools.ts';
+import { clickImagePointAt, dragImageBoxAt } from './mouse.ts';
 
 export const OHIF_APP = resolve(REPO_ROOT, 'vendor/ohif-app');
 export const OHIF_VITE_CONFIG = resolve(REPO_ROOT, 'extension/ohif/vite.config.ts');
@@ -150,15 +151,12 @@ export function imageToClient(page: Page, x: number, y: number): Promise<[number
 }
 
 /** Drags a box with the mouse from image pixel (x0, y0) to (x1, y1) of the slice shown. */
-export async function dragImageBox(page: Page, box: Box) {
-  const [ax, ay] = await imageToClient(page, box.x0, box.y0);
-  const [bx, by] = await imageToClient(page, box.x1, box.y1);
-  await page.mouse.move(ax, ay);
-  await page.mouse.down();
-  await page.mouse.move((ax + bx) / 2, (ay + by) / 2, { steps: 5 });
-  await page.mouse.move(bx, by, { steps: 5 });
-  await page.mouse.up();
-}
+export const dragImageBox = (page: Page, box: Box): Promise<void> =>
+  dragImageBoxAt(page, (x, y) => imageToClient(page, x, y), box);
+
+/** Clicks image pixel (x, y) of the slice shown; with Shift held, an exclude point. */
+export const clickImagePoint = (page: Page, point: { x: number; y: number }, modifier?: 'Shift') =>
+  clickImagePointAt(page, (x, y) => imageToClient(page, x, y), point, modifier);
 
 /**
  * The active segmentation's labelmap over the displayed series, keyed by the SOP Instance UID of

@@ -17,8 +17,10 @@ import type { EncodingsStats } from '../../src/cornerstone/worker/protocol.ts';
 import { unpackFrame } from '../../src/dicom/bit-packing.ts';
 import type { SliceImage } from '../../src/dicom/slice-image.ts';
 import type { Box } from '../../src/model/prompts.ts';
-import type { Segmenter } from '../../src/model/segmenter.ts';
+import { Refinement } from '../../src/model/refinement.ts';
+import type { PromptPoint, Segmenter, SegmentResult } from '../../src/model/segmenter.ts';
 import { REPO_ROOT } from '../helpers/tools.ts';
+import { clickImagePointAt, dragImageBoxAt, type ToClient } from './mouse.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const VIEWER_CONFIG = resolve(REPO_ROOT, 'extension/demo/vite.config.ts');
@@ -221,6 +223,10 @@ export async function chooseEngine(page: Page, option: string, timeout = 120_000
   );
 }
 
+/** How many previews the page has shown (boxes and clicks). */
+export const previewCount = async (page: Page): Promise<number> =>
+  Number((await page.getAttribute('[data-testid="status-result"]', 'data-preview-count')) ?? 0);
+
 /** Waits until the page has shown its n-th preview. */
 export async function waitForPreview(page: Page, n: number, timeout = 120_000): Promise<void> {
   await page.waitForSelector(`[data-testid="status-result"][data-preview-count="${n}"]`, {
@@ -248,18 +254,17 @@ export async function overrideQuota(viewer: ViewerBrowser, quotaSize: number): P
   };
 }
 
+/** Page coordinates of image pixel (x, y) of the slice shown, through the demo's hook. */
+export const imageToClient: (page: Page) => ToClient = (page) => (x, y) =>
+  page.evaluate(([px, py]) => (window as unknown as ViewerWindow).__viewer.imageToClient(px, py), [x, y]);
+
 /** Drags a box with the mouse from image pixel (x0, y0) to (x1, y1) of the slice shown. */
-export async function dragImageBox(page: Page, box: Box): Promise<void> {
-  const toClient = (x: number, y: number) =>
-    page.evaluate(([px, py]) => (window as unknown as ViewerWindow).__viewer.imageToClient(px, py), [x, y]);
-  const [ax, ay] = await toClient(box.x0, box.y0);
-  const [bx, by] = await toClient(box.x1, box.y1);
-  await page.mouse.move(ax, ay);
-  await page.mouse.down();
-  await page.mouse.move((ax + bx) / 2, (ay + by) / 2, { steps: 5 });
-  await page.mouse.move(bx, by, { steps: 5 });
-  await page.mouse.up();
-}
+export const dragImageBox = (page: Page, box: Box): Promise<void> =>
+  dragImageBoxAt(page, imageToClient(page), box);
+
+/** Clicks image pixel (x, y) of the slice shown; with Shift held, an exclude point. */
+export const clickImagePoint = (page: Page, point: { x: number; y: number }, modifier?: 'Shift') =>
+  clickImagePointAt(page, imageToClient(page), point, modifier);
 
 /** One label value over the series (slice-major, series order) as 0/1, `pixels` per slice. */
 export async function labelVolume(
@@ -327,16 +332,21 @@ export function shownColour(page: Page, x: number, y: number): Promise<number[]>
 
 /**
  * The share of pixels where the mask accepted in the browser equals the mask the same engine gives in
- * Node for the same slice and box (the engine is disposed afterwards).
+ * Node for the same slice, box and clicks (the engine is disposed afterwards).
  */
 export async function agreementWithNode(
   reference: Segmenter,
   slice: SliceImage,
   box: Box,
   accepted: Uint8Array,
+  points: readonly PromptPoint[] = [],
 ): Promise<number> {
   try {
-    const { mask } = await reference.segment(slice, { box });
+    // The box, then each click fed the step before it, as the viewer's controller does.
+    const refinement = new Refinement<SegmentResult>(box, await reference.segment(slice, { box }));
+    for (const point of points)
+      refinement.push(point, await reference.segment(slice, refinement.promptWith(point)));
+    const { mask } = refinement.current;
     let same = 0;
     for (let i = 0; i < accepted.length; i++) if (mask[i] === accepted[i]) same++;
     return same / accepted.length;

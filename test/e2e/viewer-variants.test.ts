@@ -7,14 +7,17 @@
  *    (`createAndCacheDerivedLabelmapVolume`): the preview and the accepted mask land in the voxels of
  *    the slice the box was drawn on (located through the volume's own geometry), show on screen, undo
  *    and redo, and export as a SEG.
- * Both with the model-free classical engine. Screenshots of each step go to test-artifacts/e2e/.
+ *  - a slice degraded with gaussian noise at severity 5 (`robustmedsam degrade`): the status line warns
+ *    that the image around the box looks noisy, with the estimated severity; the clean CT stays silent.
+ * All with the model-free classical engine. Screenshots of each step go to test-artifacts/e2e/.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
+import { runDegrade } from '../../src/cli/commands/degrade.ts';
 import { segSeries } from '../../src/cornerstone/seg-compose.ts';
 import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
 import { readSeries, type Series } from '../../src/dicom/series.ts';
@@ -44,6 +47,7 @@ import {
   type ViewerBrowser,
   type ViewerServer,
   type ViewerWindow,
+  waitForPreview,
 } from './viewer-harness.ts';
 
 const SAMPLES = resolve(REPO_ROOT, 'sample-dicom');
@@ -147,6 +151,53 @@ describe.skipIf(missing)('demo viewer in chromium: enhanced multi-frame series, 
       await viewer.close();
     }
   };
+
+  it('a noisy series: the status line warns with the estimated severity; the clean CT says nothing', async () => {
+    await scenario('quality-warning', async ({ page }, shot) => {
+      const liver = truth.labels.indexOf('Liver');
+      const { rows, columns } = classic.geometry;
+      const boxOn = async () => {
+        const z = await currentIndex(page);
+        const box = boxAroundMask(
+          truth.masks[liver].subarray(z * rows * columns, (z + 1) * rows * columns),
+          rows,
+          columns,
+          MARGIN,
+        )!;
+        return { x0: box.x1, y0: box.y1, x1: box.x0, y1: box.y0 };
+      };
+      await openSeries(page, 'ct-abdomen');
+      await dragImageBox(page, await boxOn());
+      await waitForPreview(page, 1);
+      expect(await page.textContent('[data-testid="status-quality"]')).toBe('');
+      await page.keyboard.press('Escape');
+
+      const noisy = join(workDir, 'ct-noise-5');
+      const log = process.stdout.write;
+      process.stdout.write = (() => true) as typeof process.stdout.write; // runDegrade prints its summary
+      try {
+        await runDegrade({ series: CT, corruption: 'gauss_noise', severity: '5', seed: '0', out: noisy });
+      } finally {
+        process.stdout.write = log;
+      }
+      await openFiles(
+        page,
+        readdirSync(noisy).map((f) => join(noisy, f)),
+      );
+      await dragImageBox(page, await boxOn());
+      await waitForPreview(page, 2);
+      await shot('noisy-preview');
+      const warning = (await page.textContent('[data-testid="status-quality"]')) ?? '';
+      expect(warning).toMatch(/looks noisy \(about severity [45] of 5\)/);
+      expect(await page.getAttribute('[data-testid="status-quality"]', 'data-degradation')).toBe('noise');
+      // Beside the box too.
+      await expect
+        .poll(() => page.locator('[data-testid="viewport"] svg text').allTextContents())
+        .toContainEqual(expect.stringMatching(/looks noisy \(severity [45] of 5\)/));
+      await page.keyboard.press('Enter');
+      expect(await page.textContent('[data-testid="status-quality"]')).toBe('');
+    });
+  }, 300_000);
 
   it('enhanced multi-frame CT: slice k shows frame k, a box segments that frame, the SEG names frames', async () => {
     await scenario('enhanced', async ({ page }, shot) => {

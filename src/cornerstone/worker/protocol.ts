@@ -7,6 +7,7 @@ import type { SliceImage } from '../../dicom/slice-image.ts';
 import type { MaskBox } from '../../model/mask-box.ts';
 import type { StoredEmbeddingStats, StoreNotice } from '../../model/persistent-embeddings.ts';
 import type { Prompt, SegmenterInfo, Window } from '../../model/segmenter.ts';
+import type { ImageQuality } from '../../quality/estimate.ts';
 import type { ComposeRequest, LabelmapArray } from '../labelmap-compose.ts';
 import type {
   SegComposed,
@@ -32,6 +33,8 @@ export interface SegmentJob {
   window?: Window;
   /** When given, the worker also composes the mask into this labelmap slice. */
   compose?: Omit<ComposeRequest, 'mask'>;
+  /** Also estimate the image quality around the box (once per box: clicks after it keep that estimate). */
+  assessQuality?: boolean;
 }
 
 export type WorkerRequest =
@@ -73,6 +76,8 @@ export interface SegmentReply {
   preview?: LabelmapArray;
   accepted?: LabelmapArray;
   changed?: number;
+  /** Noise, blur and ghosting around the box, when the job asked (`assessQuality`). */
+  imageQuality?: ImageQuality;
 }
 
 export interface EngineStatus {

@@ -7,6 +7,7 @@
 import { InputError, RobustMedSamError } from '../../errors.ts';
 import { maskBoundingBox } from '../../model/mask-box.ts';
 import type { Segmenter } from '../../model/segmenter.ts';
+import { estimateImageQuality } from '../../quality/estimate.ts';
 import { composeMaskIntoLabelmap } from '../labelmap-compose.ts';
 import { composeSegIntoLabelSlices, readSegOnSeries, writeSegFromLabelSlices } from '../seg-compose.ts';
 import type {
@@ -190,6 +191,11 @@ export function serveSegmenter(port: Port, factories: EngineFactories): void {
               transfer.push(composed.preview.buffer as ArrayBuffer, composed.accepted.buffer as ArrayBuffer);
             }
             value.timings = { ...result.timings, compose: performance.now() - t0 };
+            if (job.assessQuality && job.prompt.box) {
+              const t1 = performance.now();
+              value.imageQuality = estimateImageQuality(job.slice, job.prompt.box, { window: job.window });
+              value.timings.quality = performance.now() - t1;
+            }
             return { value, transfer };
           },
         });
