@@ -321,11 +321,17 @@ export class BoxPromptController extends TypedEventTarget<ControllerEvents> {
       return this.pending.target.referencedImageId === referencedImageId ? this.pending : null;
     const last = this.lastAccepted;
     if (!last || last.interaction.target.referencedImageId !== referencedImageId) return null;
-    const now = readLabelmapSlice(last.interaction.target.labelmapImageId);
-    if (now.length !== last.accepted.length || now.some((v, i) => v !== last.accepted[i])) return null;
+    if (!this.stillShown(last)) return null;
     // Reopened on its own copy (a rejected click must not change what was accepted): rejecting keeps
     // the accepted mask; accepting is one more undo step from it.
-    return { ...last.interaction, refinement: last.interaction.refinement.copy(), restore: now };
+    const restore = readLabelmapSlice(last.interaction.target.labelmapImageId);
+    return { ...last.interaction, refinement: last.interaction.refinement.copy(), restore };
+  }
+
+  /** Whether the accepted interaction's slice still holds exactly what was accepted (no undo, no edit since). */
+  private stillShown(last: AcceptedInteraction): boolean {
+    const now = readLabelmapSlice(last.interaction.target.labelmapImageId);
+    return now.length === last.accepted.length && now.every((v, i) => v === last.accepted[i]);
   }
 
   /**
@@ -339,11 +345,18 @@ export class BoxPromptController extends TypedEventTarget<ControllerEvents> {
       if (serial !== this.requestSerial) return null;
       const interaction = this.refinable(referencedImageId);
       if (!interaction) return null;
+      const reopened = this.pending !== interaction ? this.lastAccepted : null;
       this.emit('busy', { busy: true, what: 'segment' });
       try {
         const { target, base, refinement, window } = interaction;
         const run = await this.runStep(serial, target, base, refinement.promptWith(point), window, false);
         if (!run) return null;
+        // While the engine ran, the preview may have been accepted or rejected (Enter, Esc), or the
+        // accepted mask this click reopens undone: the click then belongs to nothing on screen.
+        const current = reopened
+          ? this.pending === null && this.lastAccepted === reopened && this.stillShown(reopened)
+          : this.pending === interaction;
+        if (!current) return null;
         refinement.push(point, run.outcome);
         this.pending = interaction;
         return this.show(interaction, 'point', run.timings, run.marks);
