@@ -51,6 +51,7 @@ export { type MouseUpTiming, RobustMedSamSession, type SessionHost } from './ses
 export {
   HOTKEYS,
   ohifModeCustomizations,
+  REMOVE_LAST_POINT_HOTKEY,
   TOOLBAR_BUTTONS,
   TOOLBAR_BUTTONS_ID,
   type ToolbarButton,

@@ -17,7 +17,9 @@ import robustMedSamExtension, {
   engineMessage,
   getRobustMedSamSession,
   ohifCornerstone,
+  ohifModeCustomizations,
   ohifSegStore,
+  REMOVE_LAST_POINT_HOTKEY,
   type RobustMedSamServices,
   resolveCustomizations,
   type ServicesManager,
@@ -178,6 +180,11 @@ describe('customisations from the customizationService', () => {
     ['robustmedsam.propagationLimit', 0, /propagationLimit is 0; it must be a whole number of slices >= 1/],
     ['robustmedsam.modelUrl', 42, /robustmedsam\.modelUrl is 42; it must be a URL or null/],
     [
+      'robustmedsam.excludeModifier',
+      'Hyper',
+      /excludeModifier is 'Hyper'; it must be one of Shift, Ctrl, Alt, Meta/,
+    ],
+    [
       'robustmedsam.windowPresets',
       [{ id: 'w', label: 'W', low: 100, high: 40 }],
       /windowPresets is .*; entry 0 must have finite numbers low < high/,
@@ -221,7 +228,33 @@ describe('robustMedSamExtension on OHIF services', () => {
     const session = getRobustMedSamSession(v.servicesManager);
     const configuration = v.groups.right.getToolConfiguration(box, 'getController') as () => unknown;
     expect(configuration()).toBe(session.controller);
+    // Bound to the left button alone (box, include click) and with Shift (exclude click): Cornerstone
+    // hands a Shift+click only to a tool bound with that modifier.
+    const { KeyboardBindings, MouseBindings } = cornerstoneTools.Enums;
+    expect(v.groups.right.getToolOptions(box)?.bindings).toEqual([
+      { mouseButton: MouseBindings.Primary },
+      { mouseButton: MouseBindings.Primary, modifierKey: KeyboardBindings.Shift },
+    ]);
+    expect(v.groups.right.getToolConfiguration(box, 'excludeModifierKey')).toBe(KeyboardBindings.Shift);
     expect(v.notifications).toEqual([]);
+  });
+
+  it('Backspace: with no click to remove, hands the key on to the OHIF command it replaced', async () => {
+    const v = viewer();
+    register(v);
+    const ran: string[] = [];
+    const { actions } = robustMedSamExtension.getCommandsModule({
+      servicesManager: v.servicesManager,
+      commandsManager: { runCommand: (name: string) => ran.push(name) },
+    });
+    const { commandName, commandOptions } = REMOVE_LAST_POINT_HOTKEY;
+    expect(commandName).toBe('robustmedsamRemoveLastPoint');
+    expect(await actions.robustmedsamRemoveLastPoint(commandOptions)).toBe(false);
+    expect(ran).toEqual(['deleteActiveAnnotation']);
+    // Each mode the app config customises gets the key.
+    for (const mode of Object.values(ohifModeCustomizations().mode)) {
+      expect(mode['ohif.hotkeyBindings']).toEqual({ $push: [REMOVE_LAST_POINT_HOTKEY] });
+    }
   });
 
   it('refuses, and tells the user, when the active viewport has no tool group', () => {
