@@ -5,16 +5,19 @@
  * SwiftShader, a CPU implementation (DESIGN.md section 8), whose times say nothing about GPUs.
  * BENCH_WEBGPU_CHROMIUM_FALLBACK=1 times on that fallback adapter anyway (to prove this code path).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { ModelManifest } from '../src/model/manifest.ts';
+import {
+  CHROMIUM,
+  describeAdapterWire,
+  isSoftware,
+  launchWebGpuChromium,
+  pageAdapter,
+  serveFiles,
+} from '../test/helpers/webgpu-chromium.ts';
 import { percentile } from './report.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export interface ChromiumFolder {
   folder: string;
@@ -37,69 +40,28 @@ export async function chromiumWebGpu(
 ): Promise<{ rows: Array<Record<string, string | number>>; notes: string[] }> {
   if (!existsSync(CHROMIUM))
     return { rows: [], notes: [`chromium: ${CHROMIUM} is not installed here, not timed.`] };
-  const { chromium } = await import('playwright-core');
   const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/webgpu'));
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const [, area, index, file] = url.pathname.split('/');
-    let path: string | undefined;
-    if (area === 'ort') path = join(ortDir, basename(index));
-    else if (area === 'models' && folders[Number(index)])
-      path = join(folders[Number(index)].folder, basename(file));
-    if (url.pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>webgpu bench</title>');
-    } else if (path && existsSync(path)) {
-      const type = path.endsWith('.mjs')
-        ? 'text/javascript'
-        : path.endsWith('.wasm')
-          ? 'application/wasm'
-          : 'application/octet-stream';
-      res.writeHead(200, { 'content-type': type }).end(readFileSync(path));
-    } else res.writeHead(404).end();
+  const server = await serveFiles((path) => {
+    const [, area, index, file] = path.split('/');
+    if (area === 'ort') return join(ortDir, basename(index));
+    if (area === 'models' && folders[Number(index)] && file)
+      return join(folders[Number(index)].folder, basename(file));
+    return undefined;
   });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const profile = mkdtempSync(join(tmpdir(), 'robustmedsam-webgpu-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--enable-unsafe-webgpu',
-      '--enable-features=Vulkan',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const { origin } = server;
+  const browser = await launchWebGpuChromium();
   const rows: Array<Record<string, string | number>> = [];
   const notes: string[] = [];
   try {
-    const page = context.pages()[0] ?? (await context.newPage());
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     await page.goto(origin);
-    const adapter = await page.evaluate(async () => {
-      const gpu = (navigator as { gpu?: { requestAdapter(o: object): Promise<unknown> } }).gpu;
-      const a = (await gpu?.requestAdapter({ powerPreference: 'high-performance' })) as
-        | { info?: Record<string, unknown>; isFallbackAdapter?: boolean }
-        | null
-        | undefined;
-      if (!a) return null;
-      const info = a.info ?? {};
-      return {
-        vendor: String(info.vendor ?? ''),
-        architecture: String(info.architecture ?? ''),
-        description: String(info.description ?? ''),
-        fallback: info.isFallbackAdapter === true || a.isFallbackAdapter === true,
-      };
-    });
+    const adapter = await pageAdapter(page);
     if (!adapter) {
       notes.push('chromium: no WebGPU adapter at all, not timed.');
       return { rows, notes };
     }
-    const software = adapter.fallback || adapter.architecture === 'swiftshader';
-    const what = `vendor '${adapter.vendor}', architecture '${adapter.architecture}', description '${adapter.description}'`;
+    const software = isSoftware(adapter);
+    const what = describeAdapterWire(adapter);
     if (software && process.env.BENCH_WEBGPU_CHROMIUM_FALLBACK !== '1') {
       notes.push(`chromium: only a software fallback adapter (SwiftShader: ${what}), not timed.`);
       return { rows, notes };
@@ -169,9 +131,8 @@ export async function chromiumWebGpu(
       }
     }
   } finally {
-    await context.close();
+    await browser.close();
     server.close();
-    rmSync(profile, { recursive: true, force: true });
   }
   return { rows, notes };
 }

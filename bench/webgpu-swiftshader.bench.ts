@@ -9,9 +9,10 @@
  */
 import { resolve } from 'node:path';
 import { compareLogits } from '../test/e2e/webgpu-agreement.ts';
-import { describeAdapterWire, openWebGpuPage, pageAdapter } from '../test/e2e/webgpu-harness.ts';
+import { openWebGpuPage } from '../test/e2e/webgpu-harness.ts';
 import { floatsFromBase64, type GraphWire } from '../test/e2e/webgpu-page/wire.ts';
 import { REPO_ROOT } from '../test/helpers/tools.ts';
+import { describeAdapterWire, pageAdapter } from '../test/helpers/webgpu-chromium.ts';
 import { type BenchReport, repoPath } from './report.ts';
 import { vitBModelFolder } from './vit-b-model.ts';
 import { describePlacement, GRAPH_MARK, parseCpuPlacements } from './webgpu-node.ts';

@@ -15,8 +15,9 @@ import type { SliceImage } from '../../src/dicom/slice-image.ts';
 import { contractFor } from '../../src/model/contract.ts';
 import type { ContractName } from '../../src/model/manifest.ts';
 import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
+import { CHROMIUM, isSoftware, pageAdapter } from '../helpers/webgpu-chromium.ts';
 import { compareLogits, compareSliceMasks } from './webgpu-agreement.ts';
-import { CHROMIUM, isSoftware, openWebGpuPage, pageAdapter, type WebGpuPage } from './webgpu-harness.ts';
+import { openWebGpuPage, type WebGpuPage } from './webgpu-harness.ts';
 import { floatsFromBase64, fromBase64, sliceToWire } from './webgpu-page/wire.ts';
 
 const CT = resolve(REPO_ROOT, 'sample-dicom/ct-abdomen');
