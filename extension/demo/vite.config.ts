@@ -70,7 +70,10 @@ export default defineConfig({
   },
   // The dev server serves dependencies as they are, unless pre-bundled: the image loader stays as it is
   // (its workers), but the codecs it imports are CommonJS (Emscripten) modules with no ES default
-  // export, so they are pre-bundled into ES modules; `vite build` converts them itself.
+  // export, so they are pre-bundled into ES modules; `vite build` converts them itself. onnxruntime-web
+  // stays as it is so that it finds its ort-wasm-*.wasm/.mjs beside itself (import.meta.url); Vite matches
+  // excluded ids by prefix, so this also covers `onnxruntime-web/webgpu` (WebGPU sessions, imported lazily
+  // by src/model/session-web.ts; checked: served from node_modules/onnxruntime-web/dist/ with its wasm).
   optimizeDeps: {
     exclude: ['@cornerstonejs/dicom-image-loader', '@cornerstonejs/metadata', 'onnxruntime-web'],
     include: [
