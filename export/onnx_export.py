@@ -155,7 +155,7 @@ def _write_folder(model, out, contract, precision, name, version, sources, creat
             if precision == "fp16":
                 path.write_bytes(store_weights_fp16(proto).SerializeToString())
             if precision == "int8" and role == "encoder":  # int8: the encoder's weight products; decoder fp32
-                quantization = quantize_encoder(proto).manifest_record()
+                quantization = quantize_encoder(proto).manifest_record(os.path.getsize(path))  # fp32 as written
                 path.write_bytes(proto.SerializeToString())
             timings[role] = time.perf_counter() - start
             graphs[role] = {

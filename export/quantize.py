@@ -63,7 +63,8 @@ class QuantizeReport:
     float_weight_values: int = 0  # float32 values turned into int8
     kept_float_matmuls: int = 0  # MatMuls with no constant weight (activation x activation, DFT)
 
-    def manifest_record(self) -> dict:
+    def manifest_record(self, float_encoder_bytes: int) -> dict:
+        """model.json's `quantization`; the float encoder's size lets the viewer say what int8 saves."""
         return {
             "graph": "encoder",
             "method": "dynamic",
@@ -71,6 +72,7 @@ class QuantizeReport:
             "activations": ACTIVATIONS_FORM,
             "nodes": dict(sorted(self.replaced.items())),
             "keptFloat": "activation x activation MatMuls (attention, relative positions), DFT products, convolutions",
+            "floatEncoderBytes": float_encoder_bytes,
         }
 
 
@@ -239,7 +241,7 @@ def quantize_model_folder(source: Path, out: Path, *, created_at: str | None = N
         encoder_path.write_bytes(proto.SerializeToString())
         shutil.copyfile(source / decoder_spec["file"], tmp / decoder_spec["file"])
         manifest["precision"] = "int8"
-        manifest["quantization"] = report.manifest_record()
+        manifest["quantization"] = report.manifest_record(encoder_spec["bytes"])
         manifest["graphs"]["encoder"] = {
             **encoder_spec,
             "sha256": file_sha256(encoder_path),

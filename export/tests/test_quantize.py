@@ -215,6 +215,8 @@ def test_int8_folder_from_onnx_and_from_quantize_are_the_same(tmp_path, tiny_rob
         assert m["quantization"]["weights"] == "int8-symmetric-per-column"
         assert m["graphs"]["decoder"] == fp32["graphs"]["decoder"]
         assert m["graphs"]["encoder"]["bytes"] < 0.8 * fp32["graphs"]["encoder"]["bytes"]
+        assert m["quantization"]["floatEncoderBytes"] == fp32["graphs"]["encoder"]["bytes"]  # the size trade
+        assert "measured" not in m["quantization"]  # nothing compared yet: the viewer says so
     assert direct["graphs"]["encoder"]["sha256"] == quantized["graphs"]["encoder"]["sha256"]
     assert (tmp_path / "q" / "decoder.onnx").read_bytes() == (tmp_path / "fp32" / "decoder.onnx").read_bytes()
     assert quantized["provenance"]["sources"][-1] == {

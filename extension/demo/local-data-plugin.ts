@@ -15,6 +15,8 @@ import { createReadStream, existsSync, readdirSync, readFileSync, statSync } fro
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, relative, resolve, sep } from 'node:path';
 import type { Connect, Plugin } from 'vite';
+import { modelLabel, modelTrade } from '../../src/model/model-choice.ts';
+import { validateManifest } from '../../src/model/validate-manifest.ts';
 
 export interface LocalDataRoots {
   samples: string;
@@ -62,19 +64,36 @@ export function listSeries(root: string): SeriesEntry[] {
   return series;
 }
 
-export function listModels(root: string): Array<{ id: string; name: string; version: string }> {
-  const models: Array<{ id: string; name: string; version: string }> = [];
+/** One model folder the viewer offers: `label` to show, `trade` what it gives up against fp32 (or null). */
+export interface ModelEntry {
+  id: string;
+  name: string;
+  version: string;
+  label: string;
+  trade: string | null;
+}
+
+export function listModels(root: string): ModelEntry[] {
+  const models: ModelEntry[] = [];
   walk(root, (dir, files) => {
     if (!files.includes('model.json')) return;
+    let json: Record<string, unknown>;
     try {
-      const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-      models.push({
-        id: relative(root, dir).split(sep).join('/'),
-        name: String(manifest.name),
-        version: String(manifest.version),
-      });
+      json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     } catch {
-      // A folder with an unreadable model.json is not offered.
+      return; // A folder with an unreadable model.json is not offered.
+    }
+    const entry = {
+      id: relative(root, dir).split(sep).join('/'),
+      name: String(json.name),
+      version: String(json.version),
+    };
+    try {
+      const manifest = validateManifest(json);
+      models.push({ ...entry, label: modelLabel(manifest), trade: modelTrade(manifest) });
+    } catch {
+      // Offered all the same: loading it shows the user what is wrong with its model.json.
+      models.push({ ...entry, label: `${entry.name} ${entry.version}`, trade: null });
     }
   });
   return models;

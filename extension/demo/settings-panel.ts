@@ -5,6 +5,7 @@
  * session at once.
  */
 import type { RobustMedSamCustomizations } from '../src/index.ts';
+import type { ModelEntry } from './local-data-plugin.ts';
 import { $, describeError, setMessage, type ViewerState } from './viewer-state.ts';
 
 /** JSON the viewer's own server offers, or null when it offers none. */
@@ -27,11 +28,13 @@ export async function wireSettings(state: ViewerState): Promise<() => Promise<vo
 
   const engineSelect = $('engine-select') as HTMLSelectElement;
   engineSelect.append(new Option('Classical (no model)', ''));
-  const models = await fetchJson<{ models: Array<{ id: string; name: string; version: string }> }>(
-    './models/index.json',
-  );
-  for (const m of models?.models ?? [])
-    engineSelect.append(new Option(`${m.name} ${m.version} (${m.id})`, `./models/${m.id}/`));
+  const models = await fetchJson<{ models: ModelEntry[] }>('./models/index.json');
+  for (const m of models?.models ?? []) {
+    // An int8 or fp16 folder is its own choice, saying what it trades against fp32 (from its manifest).
+    const option = new Option(`${m.label} (${m.id})${m.trade ? ` — ${m.trade}` : ''}`, `./models/${m.id}/`);
+    if (m.trade) option.title = m.trade;
+    engineSelect.append(option);
+  }
   const loadEngine = async () => {
     try {
       await session.loadEngine(engineSelect.value || null);

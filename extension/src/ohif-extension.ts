@@ -199,12 +199,16 @@ function modelUrlOption(value: unknown): string | null {
   );
 }
 
-/** Which engine is ready, on what; with the fix when wasm runs on one thread for want of isolation. */
-export function engineMessage(label: string, backend: string): string {
+/**
+ * Which engine is ready, on what, and what it trades against fp32 (an int8 folder named by
+ * `robustmedsam.modelUrl` says its size, speed and mask agreement); with the fix when wasm runs on one
+ * thread for want of isolation.
+ */
+export function engineMessage(label: string, backend: string, detail?: string): string {
   const isolationHint = backend.includes('not cross-origin isolated')
     ? ' For more threads, serve the viewer with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.'
     : '';
-  return `${label} ready on ${backend}.${isolationHint}`;
+  return `${label} ready on ${backend}.${detail ? ` ${detail}.` : ''}${isolationHint}`;
 }
 
 function notifyError(servicesManager: ServicesManager, error: unknown): void {
@@ -388,7 +392,7 @@ export const robustMedSamExtension: RobustMedSamExtension = {
         const status = await session.loadEngine();
         services.uiNotificationService.show({
           title: NOTIFICATION_TITLE,
-          message: engineMessage(status.info.label, status.info.backend),
+          message: engineMessage(status.info.label, status.info.backend, status.info.detail),
           type: 'info',
         });
       } catch (error) {

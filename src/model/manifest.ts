@@ -86,6 +86,24 @@ export interface QuantizationRecord {
   nodes: Record<string, number>;
   /** What stayed float32, in words. */
   keptFloat?: string;
+  /** Bytes of the float32 encoder it was quantized from: what the size trade is measured against. */
+  floatEncoderBytes?: number;
+  /** What a comparison with that float32 folder found, when one was made; absent when none was. */
+  measured?: QuantizationMeasurement;
+}
+
+/**
+ * int8 against float32 on some cases: written by `npm run bench -- int8-encoder` for the folder it
+ * measures, or by hand after checking a folder on one's own cases. The viewer states it beside the
+ * model choice, so a user sees what the smaller, faster encoder costs.
+ */
+export interface QuantizationMeasurement {
+  /** Mean mask Dice, int8 against float32, over the boxes measured (0..1). */
+  maskDice: number;
+  /** Encoder time float32 / int8 on a CPU, e.g. 1.6; absent when not timed. */
+  encoderSpeedup?: number;
+  /** What was measured, e.g. "22 boxes on the bundled samples, ViT-B random weights, onnxruntime-node". */
+  on: string;
 }
 
 export interface ModelManifest {

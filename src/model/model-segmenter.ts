@@ -9,6 +9,7 @@ import {
 } from './embedding-cache.ts';
 import { checkRunOutputs } from './graph-io.ts';
 import { INPUT_SIDE, LOW_RES_SIDE } from './input-frame.ts';
+import { modelLabel, modelTrade } from './model-choice.ts';
 import type { LoadedModel } from './model-loader.ts';
 import { type PersistentEmbeddings, toHalfEmbedding, widenHalfEmbedding } from './persistent-embeddings.ts';
 import { buildDecoderPrompt } from './prompts.ts';
@@ -83,10 +84,12 @@ export class ModelSegmenter implements Segmenter {
       options.cache instanceof EmbeddingCache
         ? options.cache
         : new EmbeddingCache(options.cache ?? DEFAULT_CACHE);
+    const detail = modelTrade(manifest);
     this.info = {
       engine: 'model',
-      label: `${manifest.name} ${manifest.version}`,
+      label: modelLabel(manifest),
       backend: model.encoder.backend,
+      ...(detail ? { detail } : {}),
     };
   }
 

@@ -53,6 +53,8 @@ export interface SegmenterInfo {
   label: string;
   /** Where inference runs, e.g. 'onnxruntime-node cpu', 'onnxruntime-web wasm (2 threads)'. */
   backend: string;
+  /** What the model trades against its fp32 form, for a user choosing it (an int8 encoder's size, speed, agreement). */
+  detail?: string;
 }
 
 export interface Segmenter {

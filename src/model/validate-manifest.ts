@@ -3,6 +3,7 @@ import {
   type GraphSpec,
   MANIFEST_FORMAT,
   type ModelManifest,
+  type QuantizationMeasurement,
   type QuantizationRecord,
   type SourceCheckpoint,
   type TensorSpec,
@@ -95,6 +96,23 @@ export function validateManifest(json: unknown, where = 'model.json'): ModelMani
     };
   };
 
+  const measurement = (value: unknown, path: string): QuantizationMeasurement => {
+    const v = object(value, path);
+    const dice = v.maskDice;
+    if (typeof dice !== 'number' || !(dice >= 0 && dice <= 1)) {
+      fail(`${path}.maskDice`, `must be a number from 0 to 1, found ${describe(dice)}`);
+    }
+    const result: QuantizationMeasurement = { maskDice: dice as number, on: text(v.on, `${path}.on`) };
+    if (v.encoderSpeedup !== undefined) {
+      const speedup = v.encoderSpeedup;
+      if (typeof speedup !== 'number' || !(speedup > 0) || !Number.isFinite(speedup)) {
+        fail(`${path}.encoderSpeedup`, `must be a positive number, found ${describe(speedup)}`);
+      }
+      result.encoderSpeedup = speedup as number;
+    }
+    return result;
+  };
+
   const m = object(json, '(top level)');
   if (m.format !== MANIFEST_FORMAT) {
     fail('format', `must be "${MANIFEST_FORMAT}", found ${describe(m.format)}`);
@@ -150,6 +168,14 @@ export function validateManifest(json: unknown, where = 'model.json'): ModelMani
       nodes: counts,
     };
     if (q.keptFloat !== undefined) record.keptFloat = text(q.keptFloat, 'quantization.keptFloat');
+    if (q.floatEncoderBytes !== undefined) {
+      const bytes = q.floatEncoderBytes;
+      if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes <= 0) {
+        fail('quantization.floatEncoderBytes', `must be a positive integer, found ${describe(bytes)}`);
+      }
+      record.floatEncoderBytes = bytes as number;
+    }
+    if (q.measured !== undefined) record.measured = measurement(q.measured, 'quantization.measured');
     manifest.quantization = record;
   }
   if (m.batchNorm !== undefined) {

@@ -111,6 +111,13 @@ describe.skipIf(missing)('int8 encoder model folders', () => {
     const fp32 = new ModelSegmenter(await loadModelFolder(join(FIXTURE_MODELS, 'tiny-sam')));
     const int8 = new ModelSegmenter(await loadModelFolder(folders['tiny-sam'], web));
     try {
+      // What a viewer shows for the choice, from the model.json `export quantize` wrote: the size trade
+      // (floatEncoderBytes), and no agreement figure until someone measures one (quantization.measured).
+      expect(int8.info.label).toBe(`${fp32.info.label} int8`);
+      expect(int8.info.detail).toMatch(
+        /^int8 encoder: \d+\.\dx smaller \(.* MB\), faster first box on CPU, masks not compared with fp32/,
+      );
+      expect(fp32.info.detail).toBeUndefined();
       const slice = phantomSlice(384, 512);
       const prompt = { box: { x0: 120, y0: 100, x1: 360, y1: 330 } };
       const [a, b] = [await fp32.segment(slice, prompt), await int8.segment(slice, prompt)];

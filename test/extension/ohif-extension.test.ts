@@ -395,6 +395,16 @@ describe('robustMedSamExtension on OHIF services', () => {
     ).toMatch(
       /1 thread: page not cross-origin isolated\)\. For more threads, serve the viewer with Cross-Origin-Opener-Policy: same-origin/,
     );
+    // An int8 folder (robustmedsam.modelUrl) says what it trades, from its manifest (src/model/model-choice.ts).
+    expect(
+      engineMessage(
+        'RobustMedSAM ViT-B 1.0.0 int8',
+        'onnxruntime-web wasm (2 threads)',
+        'int8 encoder: 2.4x smaller',
+      ),
+    ).toBe(
+      'RobustMedSAM ViT-B 1.0.0 int8 ready on onnxruntime-web wasm (2 threads). int8 encoder: 2.4x smaller.',
+    );
   });
 
   it('refuses commands for a servicesManager it was not registered with, and SEG commands without a series shown', async () => {

@@ -140,12 +140,36 @@ describe('validateManifest', () => {
     const m = validateManifest(int8());
     expect(m.precision).toBe('int8');
     expect(m.quantization?.nodes).toEqual({ Gemm: 6, MatMul: 50 });
+    expect(m.quantization?.measured).toBeUndefined(); // folders quantized before it existed stay valid
+    const measured = int8();
+    measured.quantization.floatEncoderBytes = 596_000_000;
+    measured.quantization.measured = { maskDice: 0.93, encoderSpeedup: 1.6, on: '22 boxes' };
+    expect(validateManifest(measured).quantization).toMatchObject({
+      floatEncoderBytes: 596_000_000,
+      measured: { maskDice: 0.93, encoderSpeedup: 1.6, on: '22 boxes' },
+    });
     const cases: Array<[(m: Json) => void, RegExp]> = [
       [(m) => delete m.quantization, /quantization must say what was quantized when precision is "int8"/],
       [(m) => (m.quantization.graph = 'decoder'), /quantization\.graph must be one of "encoder"/],
       [(m) => (m.quantization.nodes = {}), /quantization\.nodes must name at least one op type/],
       [(m) => (m.quantization.nodes.MatMul = 0), /quantization\.nodes\.MatMul must be a positive integer/],
       [(m) => (m.precision = 'int4'), /precision must be one of "fp32", "fp16", "int8", found "int4"/],
+      [
+        (m) => (m.quantization.floatEncoderBytes = -1),
+        /quantization\.floatEncoderBytes must be a positive integer/,
+      ],
+      [
+        (m) => (m.quantization.measured = { maskDice: 93, on: 'x' }),
+        /quantization\.measured\.maskDice must be a number from 0 to 1/,
+      ],
+      [
+        (m) => (m.quantization.measured = { maskDice: 0.9 }),
+        /quantization\.measured\.on must be a non-empty string/,
+      ],
+      [
+        (m) => (m.quantization.measured = { maskDice: 0.9, on: 'x', encoderSpeedup: 0 }),
+        /quantization\.measured\.encoderSpeedup must be a positive number/,
+      ],
     ];
     for (const [mutate, message] of cases) {
       const bad = int8();
