@@ -12,12 +12,6 @@
  */
 
 import { loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { masksForSeries, parseSegmentation } from '../src/dicom/seg-reader.ts';
-import { readDicomFile, readSeriesFromDirectory } from '../src/dicom/series-node.ts';
-import type { SliceImage } from '../src/dicom/slice-image.ts';
-import { boxAroundMask } from '../src/model/mask-box.ts';
 import { folderModelSource, loadModelFolder } from '../src/model/model-folder-node.ts';
 import { openGraph, readManifest } from '../src/model/model-loader.ts';
 import { ModelSegmenter } from '../src/model/model-segmenter.ts';
@@ -25,67 +19,18 @@ import type { SessionFactory } from '../src/model/session.ts';
 import { nodeSessionFactory } from '../src/model/session-node.ts';
 import { webSessionFactory } from '../src/model/session-web.ts';
 import { dice } from '../src/robustness/metrics.ts';
+import { BOX_MARGIN, type FidelityCase, fidelityCases, relRms, truthBoxes } from './fidelity-cases.ts';
 import { measure, randomFeeds } from './latency.ts';
 import { type BenchReport, percentile, repoPath } from './report.ts';
 import { vitBModelFolder } from './vit-b-model.ts';
 
-const SAMPLES = ['ct-abdomen', 'mr-brain'];
 const SLICES_PER_SAMPLE = Number(process.env.BENCH_INT8_SLICES ?? 4);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const MARGIN = 5;
-
-function relRms(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    norm += a[i] ** 2;
-  }
-  return Math.sqrt(diff / norm);
-}
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
-/** `count` slices spread evenly over those holding truth. */
-function spread<T>(items: T[], count: number): T[] {
-  if (items.length <= count) return items;
-  return Array.from({ length: count }, (_, i) => items[Math.round(((i + 0.5) * items.length) / count - 0.5)]);
-}
-
-interface Case {
-  sample: string;
-  index: number;
-  slice: SliceImage;
-  labels: string[];
-  truth: Uint8Array[];
-}
-
-/** The chosen slices of both samples, with their truth masks. */
-function fidelityCases(): Case[] {
-  const cases: Case[] = [];
-  for (const sample of SAMPLES) {
-    const root = join(repoRoot(), 'sample-dicom');
-    const series = readSeriesFromDirectory(join(root, sample));
-    const truth = parseSegmentation(readDicomFile(join(root, `${sample}-truth.seg.dcm`)).bytes, sample);
-    const { masks } = masksForSeries(truth, series);
-    const pixels = series.geometry.rows * series.geometry.columns;
-    const labels = truth.segments.map((s) => s.label);
-    const withTruth = series.slices
-      .map((slice, index) => ({
-        sample,
-        slice,
-        index,
-        labels,
-        truth: masks.map((m) => m.subarray(index * pixels, (index + 1) * pixels)),
-      }))
-      .filter((s) => s.truth.some((m) => m.some((v) => v !== 0)));
-    cases.push(...spread(withTruth, SLICES_PER_SAMPLE));
-  }
-  return cases;
-}
-
 /** One model at a time (two ViT-B sessions side by side need many GB): encoder outputs and masks. */
-async function runCases(dir: string, cases: Case[]) {
+async function runCases(dir: string, cases: FidelityCase[]) {
   const segmenter = new ModelSegmenter(await loadModelFolder(dir));
   const results: Array<{ tensors: Record<string, Float32Array>; masks: Array<Uint8Array | null> }> = [];
   try {
@@ -94,8 +39,7 @@ async function runCases(dir: string, cases: Case[]) {
       const tensors: Record<string, Float32Array> = {};
       for (const [name, t] of Object.entries(encoded.tensors)) tensors[name] = Float32Array.from(t.data);
       const masks: Array<Uint8Array | null> = [];
-      for (const mask of item.truth) {
-        const box = boxAroundMask(mask, item.slice.rows, item.slice.columns, MARGIN);
+      for (const box of truthBoxes(item)) {
         masks.push(box ? (await segmenter.segment(item.slice, { box })).mask : null);
       }
       results.push({ tensors, masks });
@@ -108,7 +52,7 @@ async function runCases(dir: string, cases: Case[]) {
 }
 
 async function fidelity(fp32Dir: string, int8Dir: string) {
-  const cases = fidelityCases();
+  const cases = fidelityCases(SLICES_PER_SAMPLE);
   const full = await runCases(fp32Dir, cases);
   const int8 = await runCases(int8Dir, cases);
   const rows: BenchReport['rows'] = [];
@@ -171,10 +115,6 @@ async function encoderTimes(fp32Dir: string, int8Dir: string) {
     }
   }
   return rows;
-}
-
-function repoRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..');
 }
 
 export default async function (): Promise<BenchReport> {
@@ -245,7 +185,7 @@ export default async function (): Promise<BenchReport> {
           ', ',
         )} as ${int8Manifest.quantization?.weights} weights and ${int8Manifest.quantization?.activations} activations; decoder fp32, identical).`,
       `Encoder speed-up fp32/int8 (p50): onnxruntime-node ${speed('onnxruntime-node')}x, onnxruntime-web wasm ${speed('onnxruntime-web')}x. One warm-up run, then ${RUNS} timed runs of the encoder session alone on a random image.`,
-      `Fidelity: ${SLICES_PER_SAMPLE} slices per sample spread over those with truth, every truth structure on them boxed (bounding box + ${MARGIN} px); onnxruntime-node, one model at a time (${fidelityMinutes.toFixed(1)} min). Dice vs truth is shown for scale only: with random weights neither mask resembles the organ.`,
+      `Fidelity: ${SLICES_PER_SAMPLE} slices per sample spread over those with truth, every truth structure on them boxed (bounding box + ${BOX_MARGIN} px); onnxruntime-node, one model at a time (${fidelityMinutes.toFixed(1)} min). Dice vs truth is shown for scale only: with random weights neither mask resembles the organ.`,
       'Target: mask Dice int8 vs fp32 >= 0.98. No fidelity image (a real CT with trained weights) exists in the repository: the samples are the synthetic phantoms, and the weights are random, so these figures bound how much the int8 rounding moves the masks, not how good either mask is.',
       `1-minute load average ${loadBefore.toFixed(1)} before, ${loadMid.toFixed(1)} between the parts and ${loadavg()[0].toFixed(1)} after (2 cores, shared with other work: a load above 2 inflates every time, fp32 and int8 alike).`,
     ],

@@ -8,10 +8,12 @@ import * as ortWebGpu from 'onnxruntime-web/webgpu';
 import { feedsFor, randomFeeds } from '../../../bench/latency.ts';
 import { fetchModelSource, loadModel, openGraph, readManifest } from '../../../src/model/model-loader.ts';
 import { ModelSegmenter } from '../../../src/model/model-segmenter.ts';
-import type { SessionFactory } from '../../../src/model/session.ts';
+import type { ModelSession, SessionFactory, TensorData } from '../../../src/model/session.ts';
 import { webSessionFactory } from '../../../src/model/session-web.ts';
 import {
   type BackendRequest,
+  type DecodedWire,
+  floatsFromBase64,
   floatsToBase64,
   type GpuUse,
   sliceFromWire,
@@ -132,6 +134,52 @@ const api: WebGpuPageApi = {
       return { choice, createMs, runMs, outputs, gpu: await gpuUse() };
     } finally {
       await session.release();
+    }
+  },
+
+  async segmentEncoded({ model, backend, cases }) {
+    const seen: { iou?: number } = {};
+    const { factory, choice } = await factoryFor(backend, seen);
+    const source = fetchModelSource(model);
+    const manifest = await readManifest(source);
+    const t = performance.now();
+    const decoder = await openGraph(source, manifest, 'decoder', factory);
+    const createMs = performance.now() - t;
+    // The encoder "session" hands back the outputs given with the case in hand.
+    let given: Record<string, TensorData> = {};
+    const encoder: ModelSession = {
+      inputs: manifest.graphs.encoder.inputs,
+      outputs: manifest.graphs.encoder.outputs,
+      backend: 'encoder outputs given',
+      run: async () => given,
+      release: async () => {},
+    };
+    const segmenter = new ModelSegmenter({
+      manifest,
+      encoder,
+      decoder,
+      location: source.location,
+      release: () => decoder.release(),
+    });
+    try {
+      const results: DecodedWire[] = [];
+      for (const item of cases) {
+        given = {};
+        for (const [name, w] of Object.entries(item.encoderOutputs))
+          given[name] = { data: floatsFromBase64(w.data), dims: w.dims };
+        await gpuUse();
+        const result = await segmenter.segment(sliceFromWire(item.slice), { box: item.box });
+        results.push({
+          lowResLogits: floatsToBase64(result.lowResLogits),
+          mask: toBase64(result.mask),
+          iouPrediction: seen.iou ?? Number.NaN,
+          decoderMs: result.timings.decoder,
+          gpu: await gpuUse(),
+        });
+      }
+      return { choice, backend: decoder.backend, createMs, results };
+    } finally {
+      await segmenter.dispose();
     }
   },
 

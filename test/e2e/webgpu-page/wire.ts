@@ -60,11 +60,32 @@ export interface SegmentWire {
   decoderGpu: GpuUse;
 }
 
+/** A float32 tensor, its values as base64. */
+export interface TensorWire {
+  data: string;
+  dims: number[];
+}
+
 export interface GraphWire {
   choice: WebBackendChoice;
   createMs: number;
   runMs: number;
-  outputs: Record<string, { data: string; dims: number[] }>;
+  outputs: Record<string, TensorWire>;
+  gpu: GpuUse;
+}
+
+/** A slice, a box on it, and the encoder outputs for that slice computed elsewhere (e.g. onnxruntime-node). */
+export interface EncodedCase {
+  slice: WireSlice;
+  box: Box;
+  encoderOutputs: Record<string, TensorWire>;
+}
+
+export interface DecodedWire {
+  lowResLogits: string;
+  mask: string;
+  iouPrediction: number;
+  decoderMs: number;
   gpu: GpuUse;
 }
 
@@ -91,6 +112,17 @@ export interface WebGpuPageApi {
     role: 'encoder' | 'decoder';
     backend: BackendRequest;
   }): Promise<GraphWire>;
+  /**
+   * The product path from the decoder on (ModelSegmenter.segment: prompt, decoder session from the web
+   * session factory, postprocessing), the encoder's outputs given for each case instead of computed:
+   * for graphs whose encoder is too slow to run where the decoder is tested. One decoder session for all.
+   */
+  segmentEncoded(request: { model: string; backend: BackendRequest; cases: EncodedCase[] }): Promise<{
+    choice: WebBackendChoice;
+    backend: string;
+    createMs: number;
+    results: DecodedWire[];
+  }>;
   /**
    * A WebGPU session (fallback adapter allowed) with onnxruntime's verbose log on, made and released:
    * the log (console) names every node the WebGPU backend leaves to the CPU. Logs '@@placement-end'.
