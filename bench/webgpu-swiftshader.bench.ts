@@ -104,7 +104,7 @@ export default async function (): Promise<BenchReport> {
     }
     notes.push(
       `Models: test/fixtures/models/tiny-robust and tiny-sam; ${repoPath(vitB)} (export/, random weights seed 0, --fft matmul).`,
-      'Product path: src/model/session-web.ts webSessionFactory({ allowFallbackAdapter: true }) -> onnxruntime-web/webgpu (native WebGPU EP), graphOptimizationLevel all; wasm: the bare onnxruntime-web bundle, 1 thread (page not cross-origin isolated).',
+      'Product path: src/model/session-web.ts webSessionFactory({ allowFallbackAdapter: true }) -> onnxruntime-web/webgpu (native WebGPU EP), graphOptimizationLevel all; wasm: onnxruntime-web/wasm (the CPU build), 1 thread (page not cross-origin isolated).',
       'dispatches: compute shader dispatches in the page during the run (0 = nothing ran on the GPU).',
     );
   } finally {

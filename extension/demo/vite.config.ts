@@ -72,8 +72,10 @@ export default defineConfig({
   // (its workers), but the codecs it imports are CommonJS (Emscripten) modules with no ES default
   // export, so they are pre-bundled into ES modules; `vite build` converts them itself. onnxruntime-web
   // stays as it is so that it finds its ort-wasm-*.wasm/.mjs beside itself (import.meta.url); Vite matches
-  // excluded ids by prefix, so this also covers `onnxruntime-web/webgpu` (WebGPU sessions, imported lazily
-  // by src/model/session-web.ts; checked: served from node_modules/onnxruntime-web/dist/ with its wasm).
+  // excluded ids by prefix, so this also covers the builds src/model/session-web.ts loads (which and why:
+  // there): `onnxruntime-web/wasm` (wasm sessions, through package.json's `#onnxruntime-web-cpu`) and
+  // `onnxruntime-web/webgpu` (WebGPU sessions, imported lazily; checked: served from
+  // node_modules/onnxruntime-web/dist/ with its wasm).
   optimizeDeps: {
     exclude: ['@cornerstonejs/dicom-image-loader', '@cornerstonejs/metadata', 'onnxruntime-web'],
     include: [

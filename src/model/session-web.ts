@@ -1,14 +1,23 @@
 /**
  * Sessions on onnxruntime-web: WebGPU when the platform offers an adapter, else WebAssembly, threaded
- * when threads are possible (a cross-origin isolated page, or Node). Bare `onnxruntime-web` resolves to
- * the browser bundle in a browser and to the wasm-only Node bundle in Node, so this file serves both.
+ * when threads are possible (a cross-origin isolated page, or Node).
  *
- * WebGPU sessions run on `onnxruntime-web/webgpu`, the native WebGPU EP, loaded only when WebGPU is
- * chosen: the bare bundle's WebGPU backend (JSEP) fails on the robust graphs' Fourier blocks
- * ("[WebGPU] Kernel \"[Sub] .../fgm_block/Sub\" failed ... Can't perform binary op", onnxruntime-web
- * 1.31.1 on chromium's SwiftShader), where the native EP matches wasm (test/e2e/webgpu-swiftshader.test.ts).
+ * Which onnxruntime-web build runs which backend, and why (this is the one place that decides it;
+ * `#onnxruntime-web-cpu` is package.json's `imports` entry):
+ * - wasm in a browser or worker: `onnxruntime-web/wasm`, the CPU-only build (ort-wasm-simd-threaded.wasm,
+ *   14.8 MB). Bare `onnxruntime-web`'s browser bundle is the JSEP build, whose 29.5 MB wasm also carries
+ *   the JSEP WebGPU backend, which nothing here uses any more (see next item).
+ * - wasm in Node: bare `onnxruntime-web`, whose `node` export is the CPU-only Node bundle (the same
+ *   ort-wasm-simd-threaded.wasm, read from disk); `onnxruntime-web/wasm` has no Node export (its browser
+ *   bundle fails there: "no available backend found. ERR: [wasm] TypeError: fetch failed").
+ * - WebGPU: `onnxruntime-web/webgpu`, the native WebGPU EP (ort-wasm-simd-threaded.asyncify.wasm), loaded
+ *   only when WebGPU is chosen: the bare bundle's WebGPU backend (JSEP) fails on the robust graphs'
+ *   Fourier blocks ("[WebGPU] Kernel \"[Sub] .../fgm_block/Sub\" failed ... Can't perform binary op",
+ *   onnxruntime-web 1.31.1 on chromium's SwiftShader), where the native EP matches wasm
+ *   (test/e2e/webgpu-swiftshader.test.ts).
+ * (onnxruntime-node sessions are another file: session-node.ts.)
  */
-import * as ort from 'onnxruntime-web';
+import * as ort from '#onnxruntime-web-cpu';
 import { createOrtSession, type SessionFactory } from './session.ts';
 
 type OrtWeb = typeof ort;
@@ -116,10 +125,10 @@ export async function chooseWebBackend(
   };
 }
 
-/** The thread count each onnxruntime-web runtime (bare, webgpu) started with (fixed from its first session on). */
+/** The thread count each onnxruntime-web runtime (cpu, webgpu) started with (fixed from its first session on). */
 const threadsInUse = new Map<OrtWeb, number>();
 
-/** The onnxruntime-web build that runs `ep` (see the top of this file for why WebGPU has its own). */
+/** The onnxruntime-web build that runs `ep` (see the top of this file for which and why). */
 async function ortFor(ep: WebBackendChoice['executionProvider']): Promise<OrtWeb> {
   return ep === 'webgpu' ? ((await import('onnxruntime-web/webgpu')) as OrtWeb) : ort;
 }

@@ -429,6 +429,13 @@ describe.skipIf(missing)('demo viewer in chromium (box -> preview -> accept -> p
 
         // 11. Nothing left the origin.
         expect(foreignRequests(viewer.requests, origin)).toEqual([]);
+        // 12. The model ran on onnxruntime-web's CPU build (ort-wasm-simd-threaded-<hash>.wasm); the
+        // WebGPU build (its chunk, its asyncify wasm) was never fetched (src/model/session-web.ts).
+        if (engine.option) {
+          const paths = viewer.requests.map((r) => new URL(r).pathname);
+          expect(paths.filter((p) => /ort\.webgpu|asyncify|jsep/.test(p))).toEqual([]);
+          expect(paths.some((p) => /\/ort-wasm-simd-threaded-[\w-]+\.wasm$/.test(p))).toBe(true);
+        }
         writeFileSync(join(ARTIFACTS, `${engine.name}-console.txt`), viewer.consoleErrors.join('\n'));
       } catch (error) {
         await shot('failure').catch(() => undefined);
