@@ -21,7 +21,7 @@ export function wireStatus(state: ViewerState): void {
   let encodedNeighbours = 0;
   // The engine's own estimate for the mask shown (the decoder's predicted IoU for a model), beside it.
   let score = '';
-  const keys = `Enter accepts, Esc rejects; click adds, ${session.customizations.excludeModifier}+click removes, Backspace undoes a click`;
+  const keys = `Enter accepts, Esc rejects; click +, ${session.customizations.excludeModifier}+click −, Backspace undoes a click`;
   session.controller.on('preview', (detail) => {
     const clicks = detail.points.length;
     score = `score ${detail.score.toFixed(2)} (${session.scoreLabel()})${clicks ? ` after ${clicks} click${clicks === 1 ? '' : 's'}` : ''}`;

@@ -276,7 +276,7 @@ function defineBoxPromptTool({ cornerstone, cornerstoneTools }: CornerstoneLibra
 
     /**
      * The box being dragged; boxes and clicks in flight (dashed); the pending preview's box, its points
-     * (include: filled green, exclude: red ring with a bar) and the engine's score with any image-quality
+     * (include: green disc with +, exclude: red disc with -) and the engine's score with any image-quality
      * warning beside the box. Accepting or rejecting the preview (keyboard, toolbar) takes them away.
      */
     renderAnnotation = (
@@ -295,6 +295,8 @@ function defineBoxPromptTool({ cornerstone, cornerstoneTools }: CornerstoneLibra
         });
         drawn = true;
       };
+      // A filled disc with a white sign, + for include (green) and - for exclude (red): the sign keeps
+      // them apart on a mask of any colour, and for colour-blind users. Dashed outline while in flight.
       const marker = (id: string, world: Types.Point3, label: 0 | 1, dashed: boolean) => {
         const [cx, cy] = canvas(world);
         const colour = label === 1 ? COLOURS.include : COLOURS.exclude;
@@ -302,22 +304,16 @@ function defineBoxPromptTool({ cornerstone, cornerstoneTools }: CornerstoneLibra
         drawing.drawCircle(
           svgDrawingHelper,
           'box-prompt',
-          `${id}-ring`,
+          `${id}-disc`,
           [cx, cy],
-          5,
-          {
-            color: colour,
-            fill: label === 1 ? colour : 'transparent',
-            lineWidth: 2,
-            lineDash: dashed ? '2,2' : undefined,
-          },
+          6,
+          { color: 'white', fill: colour, lineWidth: 1, lineDash: dashed ? '2,2' : undefined },
           `box-prompt-${label === 1 ? 'include' : 'exclude'}${dashed ? '-pending' : ''}`,
         );
-        if (label === 0) {
-          drawing.drawLine(svgDrawingHelper, 'box-prompt', `${id}-bar`, [cx - 3, cy], [cx + 3, cy], {
-            color: colour,
-            width: 2,
-          });
+        const sign = { color: 'white', width: 2 };
+        drawing.drawLine(svgDrawingHelper, 'box-prompt', `${id}-across`, [cx - 3, cy], [cx + 3, cy], sign);
+        if (label === 1) {
+          drawing.drawLine(svgDrawingHelper, 'box-prompt', `${id}-down`, [cx, cy - 3], [cx, cy + 3], sign);
         }
         drawn = true;
       };

@@ -17,6 +17,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OhifServer, OhifStudy } from '../../extension/ohif/server.ts';
 import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
+import { runDegrade } from '../../src/cli/commands/degrade.ts';
 import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
 import type { Series } from '../../src/dicom/series.ts';
 import { readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
@@ -35,11 +36,14 @@ import {
   dragImageBox,
   indexOfSop,
   labelmapBySop,
+  notifications,
   OHIF_APP,
+  recordNotifications,
   SESSION,
   scrollTo,
   serveOhif,
   viewportState,
+  waitForNotification,
   waitForSeries,
 } from './ohif-harness.ts';
 import {
@@ -62,6 +66,9 @@ const missing = missingTools({
   commands: ['dciodvfy'],
   paths: [CHROMIUM, join(OHIF_APP, 'index.html'), CT, CT_TRUTH, join(TINY, 'model.json')],
 });
+
+/** A degraded-image warning, as the extension words it (src/quality/estimate.ts). */
+const DEGRADED = /looks (noisy|blurred|motion-ghosted)/;
 
 /** Console errors that come from our code (its bundle, worker, or messages naming it). */
 const ours = (errors: string[]) => errors.filter((e) => /robustmedsam/i.test(e));
@@ -122,6 +129,7 @@ describe.skipIf(missing)('the extension in the real OHIF Viewer 3.13', () => {
       timeout: 120_000,
     });
     await recordPreviews(viewer.page);
+    await recordNotifications(viewer.page);
     return viewer;
   };
 
@@ -236,6 +244,9 @@ describe.skipIf(missing)('the extension in the real OHIF Viewer 3.13', () => {
         await expect.poll(async () => (await previews(page)).length, { timeout: 60_000 }).toBe(5);
         expect(await previewAt()).toEqual(refinedMask);
 
+        // The clean CT: no degraded-image warning.
+        expect((await notifications(page)).filter((t) => DEGRADED.test(t))).toEqual([]);
+
         // 5. Accept from OHIF's toolbar: the refined preview becomes segment 1, one undo step in OHIF.
         await page.click('[data-cy="RobustMedSamAccept-btn"]');
         await expect
@@ -343,6 +354,36 @@ describe.skipIf(missing)('the extension in the real OHIF Viewer 3.13', () => {
       }
     }, 900_000);
   }
+
+  it('a noisy series: OHIF warns that the image around the box looks noisy, with the severity', async () => {
+    const samples = mkdtempSync(join(tmpdir(), 'robustmedsam-noisy-'));
+    const noisy = join(samples, 'ct-noise-5');
+    const print = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write; // runDegrade prints its summary
+    try {
+      await runDegrade({ series: CT, corruption: 'gauss_noise', severity: '5', seed: '0', out: noisy });
+    } finally {
+      process.stdout.write = print;
+    }
+    const server = await serveOhif(bundle.dir, { samples });
+    servers.push(server);
+    const study = server.studies.find((s) => s.id === 'ct-noise-5') as OhifStudy;
+    const viewer = await open(server, study, 'classical');
+    const { page } = viewer;
+    try {
+      await page.click('[data-cy="addSegmentation"]');
+      await page.click('[data-cy="RobustMedSamBoxPrompt-btn"]');
+      await scrollTo(page, SLICE);
+      await dragImageBox(page, { x0: 330, y0: 340, x1: 150, y1: 170 });
+      await expect.poll(async () => (await previews(page)).length, { timeout: 120_000 }).toBe(1);
+      const told = await waitForNotification(page, DEGRADED);
+      expect(told).toMatch(/looks noisy \(about severity [45] of 5\)/);
+      await screenshot(page, 'ohif-noisy-warning');
+    } finally {
+      await viewer.close();
+      rmSync(samples, { recursive: true, force: true });
+    }
+  }, 600_000);
 
   it('without cross-origin isolation, runs the model on one wasm thread and says how to get more', async () => {
     const { server, study } = await start({ modelUrl: '/models/tiny-robust/', isolation: false });
