@@ -57,14 +57,3 @@ export function fidelityCases(slicesPerSample: number): FidelityCase[] {
 /** The box of each truth structure on the case's slice (undefined where the structure is absent). */
 export const truthBoxes = (item: FidelityCase): Array<Box | undefined> =>
   item.truth.map((mask) => boxAroundMask(mask, item.slice.rows, item.slice.columns, BOX_MARGIN));
-
-/** Relative RMS error of `b` against the reference `a`: sqrt(sum (a - b)^2 / sum a^2). */
-export function relRms(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    norm += a[i] ** 2;
-  }
-  return Math.sqrt(diff / norm);
-}

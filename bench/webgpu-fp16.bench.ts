@@ -30,8 +30,9 @@ import {
   fromBase64,
   sliceToWire,
 } from '../test/e2e/webgpu-page/wire.ts';
+import { relRms } from '../test/helpers/rel-rms.ts';
 import { describeAdapterWire, pageAdapter } from '../test/helpers/webgpu-chromium.ts';
-import { BOX_MARGIN, type FidelityCase, fidelityCases, relRms, truthBoxes } from './fidelity-cases.ts';
+import { BOX_MARGIN, type FidelityCase, fidelityCases, truthBoxes } from './fidelity-cases.ts';
 import { type BenchReport, repoPath } from './report.ts';
 import { vitBModelFolder } from './vit-b-model.ts';
 

@@ -17,7 +17,6 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OhifServer, OhifStudy } from '../../extension/ohif/server.ts';
 import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
-import { runDegrade } from '../../src/cli/commands/degrade.ts';
 import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
 import type { Series } from '../../src/dicom/series.ts';
 import { readSeriesFromDirectory } from '../../src/dicom/series-node.ts';
@@ -27,6 +26,7 @@ import { ModelSegmenter } from '../../src/model/model-segmenter.ts';
 import type { Box } from '../../src/model/prompts.ts';
 import type { PromptPoint, Segmenter } from '../../src/model/segmenter.ts';
 import { dice } from '../../src/robustness/metrics.ts';
+import { degradedCopy } from '../helpers/degraded-ct.ts';
 import { missingTools } from '../helpers/tools.ts';
 import { dciodvfyErrors } from '../helpers/validators.ts';
 import { clickTargets } from './click-targets.ts';
@@ -358,13 +358,7 @@ describe.skipIf(missing)('the extension in the real OHIF Viewer 3.13', () => {
   it('a noisy series: OHIF warns that the image around the box looks noisy, with the severity', async () => {
     const samples = mkdtempSync(join(tmpdir(), 'robustmedsam-noisy-'));
     const noisy = join(samples, 'ct-noise-5');
-    const print = process.stdout.write;
-    process.stdout.write = (() => true) as typeof process.stdout.write; // runDegrade prints its summary
-    try {
-      await runDegrade({ series: CT, corruption: 'gauss_noise', severity: '5', seed: '0', out: noisy });
-    } finally {
-      process.stdout.write = print;
-    }
+    await degradedCopy(CT, noisy, 'gauss_noise', 5);
     const server = await serveOhif(bundle.dir, { samples });
     servers.push(server);
     const study = server.studies.find((s) => s.id === 'ct-noise-5') as OhifStudy;

@@ -17,7 +17,6 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClassicalSegmenter } from '../../src/classical/classical-segmenter.ts';
-import { runDegrade } from '../../src/cli/commands/degrade.ts';
 import { segSeries } from '../../src/cornerstone/seg-compose.ts';
 import { masksForSeries, parseSegmentation } from '../../src/dicom/seg-reader.ts';
 import { readSeries, type Series } from '../../src/dicom/series.ts';
@@ -27,6 +26,7 @@ import type { Box } from '../../src/model/prompts.ts';
 import { dice } from '../../src/robustness/metrics.ts';
 import { expectSameSegSeries } from '../cornerstone/seg-series-compare.ts';
 import { enhancedFrom } from '../dicom/enhanced-copy.ts';
+import { degradedCopy } from '../helpers/degraded-ct.ts';
 import { missingTools, REPO_ROOT } from '../helpers/tools.ts';
 import { dciodvfyErrors } from '../helpers/validators.ts';
 import {
@@ -173,13 +173,7 @@ describe.skipIf(missing)('demo viewer in chromium: enhanced multi-frame series, 
       await page.keyboard.press('Escape');
 
       const noisy = join(workDir, 'ct-noise-5');
-      const log = process.stdout.write;
-      process.stdout.write = (() => true) as typeof process.stdout.write; // runDegrade prints its summary
-      try {
-        await runDegrade({ series: CT, corruption: 'gauss_noise', severity: '5', seed: '0', out: noisy });
-      } finally {
-        process.stdout.write = log;
-      }
+      await degradedCopy(CT, noisy, 'gauss_noise', 5);
       await openFiles(
         page,
         readdirSync(noisy).map((f) => join(noisy, f)),

@@ -8,6 +8,7 @@ import { ModelSegmenter } from '../../src/model/model-segmenter.ts';
 import type { SessionFactory, TensorData } from '../../src/model/session.ts';
 import { nodeSessionFactory } from '../../src/model/session-node.ts';
 import { webSessionFactory } from '../../src/model/session-web.ts';
+import { relRms } from '../helpers/rel-rms.ts';
 import { missingTools } from '../helpers/tools.ts';
 import { FIXTURE_MODELS, phantomSlice } from '../model/model-fixtures.ts';
 import { exportTinyRobust, exportTool } from './export-tool.ts';
@@ -19,16 +20,6 @@ import { exportTinyRobust, exportTool } from './export-tool.ts';
  * ViT-B figures (embedding error, mask Dice, encoder time) are in bench/results/int8-encoder.md.
  */
 const missing = missingTools({ python: ['torch', 'onnx', 'numpy'] });
-
-function relRms(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    norm += a[i] ** 2;
-  }
-  return Math.sqrt(diff / norm);
-}
 
 function dice(a: Uint8Array, b: Uint8Array): number {
   let both = 0;
