@@ -153,7 +153,7 @@ console.log(
 );
 for (const study of server.studies) console.log(`  ${study.id}: ${server.url}${study.segmentationPath}`);
 console.log(
-  'In the Segmentation mode: "Add segmentation" in the right panel, then the box button on the toolbar; drag a box around an organ.',
+  'In the Segmentation mode: "Add segmentation" in the right panel, then the box button on the toolbar; drag a box around an organ, then click to add to the mask, Shift+click to take away, Backspace to undo a click, Enter to accept.',
 );
 if (pacs)
   console.log(
