@@ -321,17 +321,21 @@ export class BoxPromptController extends TypedEventTarget<ControllerEvents> {
       return this.pending.target.referencedImageId === referencedImageId ? this.pending : null;
     const last = this.lastAccepted;
     if (!last || last.interaction.target.referencedImageId !== referencedImageId) return null;
-    if (!this.stillShown(last)) return null;
+    const restore = this.acceptedSliceNow(last);
+    if (!restore) return null;
     // Reopened on its own copy (a rejected click must not change what was accepted): rejecting keeps
     // the accepted mask; accepting is one more undo step from it.
-    const restore = readLabelmapSlice(last.interaction.target.labelmapImageId);
     return { ...last.interaction, refinement: last.interaction.refinement.copy(), restore };
   }
 
-  /** Whether the accepted interaction's slice still holds exactly what was accepted (no undo, no edit since). */
-  private stillShown(last: AcceptedInteraction): boolean {
+  /**
+   * A copy of the accepted interaction's slice while it still holds exactly what was accepted (no undo,
+   * no edit since); null otherwise.
+   */
+  private acceptedSliceNow(last: AcceptedInteraction): LabelmapArray | null {
     const now = readLabelmapSlice(last.interaction.target.labelmapImageId);
-    return now.length === last.accepted.length && now.every((v, i) => v === last.accepted[i]);
+    const same = now.length === last.accepted.length && now.every((v, i) => v === last.accepted[i]);
+    return same ? now : null;
   }
 
   /**
@@ -354,7 +358,9 @@ export class BoxPromptController extends TypedEventTarget<ControllerEvents> {
         // While the engine ran, the preview may have been accepted or rejected (Enter, Esc), or the
         // accepted mask this click reopens undone: the click then belongs to nothing on screen.
         const current = reopened
-          ? this.pending === null && this.lastAccepted === reopened && this.stillShown(reopened)
+          ? this.pending === null &&
+            this.lastAccepted === reopened &&
+            this.acceptedSliceNow(reopened) !== null
           : this.pending === interaction;
         if (!current) return null;
         refinement.push(point, run.outcome);
