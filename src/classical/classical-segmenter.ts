@@ -1,6 +1,6 @@
 import type { SliceImage } from '../dicom/slice-image.ts';
 import { InputError } from '../errors.ts';
-import { type Box, normaliseBox } from '../model/prompts.ts';
+import { type Box, checkPoints, normaliseBox } from '../model/prompts.ts';
 import type { Prompt, Segmenter, SegmenterInfo, SegmentOptions, SegmentResult } from '../model/segmenter.ts';
 import { checkSlice } from '../model/slice-check.ts';
 import { resolveWindow, windowTo8Bit } from '../model/window.ts';
@@ -86,6 +86,7 @@ export class ClassicalSegmenter implements Segmenter {
     }
     const started = performance.now();
     const box = normaliseBox(prompt.box, slice.rows, slice.columns);
+    checkPoints(prompt.points ?? [], slice.rows, slice.columns);
     const image8 = this.image8(slice, options);
     const domain = domainAround(box, slice.rows, slice.columns, this.options.ring);
     const crop = new Uint8Array(domain.width * domain.height);

@@ -1,7 +1,7 @@
 import { InputError } from '../errors.ts';
 import type { ToInputFrame } from './contract.ts';
 import { LOW_RES_SIDE } from './input-frame.ts';
-import type { Prompt } from './segmenter.ts';
+import type { Prompt, PromptPoint } from './segmenter.ts';
 
 /**
  * The one box shape: two opposite corners in slice pixel coordinates (x = column, y = row, at pixel
@@ -70,6 +70,33 @@ export function normaliseBox(box: Box, rows: number, columns: number): Box {
 }
 
 /**
+ * Every engine's rule for include / exclude points: a finite position on the image and label 1 or 0;
+ * anything else is an InputError naming the point. "On the image" is the pixels' extent, half a pixel
+ * beyond the edge centres ([-0.5, columns - 0.5]): a click on the outer half of an edge pixel is on
+ * that pixel.
+ */
+export function checkPoints(points: readonly PromptPoint[], rows: number, columns: number): void {
+  for (const [i, p] of points.entries()) {
+    if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) {
+      throw new InputError('invalid-point', `Point ${i} is (${p.x}, ${p.y}), not a position.`, HINT);
+    }
+    if (p.label !== 0 && p.label !== 1) {
+      throw new InputError(
+        'invalid-point',
+        `Point ${i} has label ${p.label}; use 1 (include) or 0 (exclude).`,
+      );
+    }
+    if (p.x < -0.5 || p.y < -0.5 || p.x > columns - 0.5 || p.y > rows - 0.5) {
+      throw new InputError(
+        'point-outside-image',
+        `Point ${i} (${p.x}, ${p.y}) lies outside the ${columns}x${rows} image (columns x rows).`,
+        'Place points on the image.',
+      );
+    }
+  }
+}
+
+/**
  * Builds the decoder's prompt tensors: points first (labels 1/0), then the box as two points labelled
  * 2 and 3, as SAM's prompt encoder orders sparse embeddings. The padding point (0, 0, -1) is added only
  * when there is no box, as SamPredictor does. `toFrame` takes slice pixels to the input frame.
@@ -84,25 +111,10 @@ export function buildDecoderPrompt(
   if (!prompt.box && points.length === 0) {
     throw new InputError('empty-prompt', 'The prompt has neither a box nor points.', HINT);
   }
+  checkPoints(points, rows, columns);
   const coords: number[] = [];
   const labels: number[] = [];
-  for (const [i, p] of points.entries()) {
-    if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) {
-      throw new InputError('invalid-point', `Point ${i} is (${p.x}, ${p.y}), not a position.`, HINT);
-    }
-    if (p.label !== 0 && p.label !== 1) {
-      throw new InputError(
-        'invalid-point',
-        `Point ${i} has label ${p.label}; use 1 (include) or 0 (exclude).`,
-      );
-    }
-    if (p.x < 0 || p.y < 0 || p.x > columns - 1 || p.y > rows - 1) {
-      throw new InputError(
-        'point-outside-image',
-        `Point ${i} (${p.x}, ${p.y}) lies outside the ${columns}x${rows} image (columns x rows).`,
-        'Place points on the image.',
-      );
-    }
+  for (const p of points) {
     coords.push(...toFrame(p.x, p.y));
     labels.push(p.label);
   }

@@ -105,6 +105,13 @@ describe('classical engine on the bundled CT phantom', () => {
     expect(await codeOf({ box: { x0: 600, y0: 600, x1: 700, y1: 700 } })).toBe('box-outside-image');
     expect(await codeOf({ box: { x0: 100, y0: 100, x1: 100, y1: 200 } })).toBe('box-zero-area');
     expect(await codeOf({ box: { x0: Number.NaN, y0: 0, x1: 10, y1: 10 } })).toBe('invalid-box');
+    // Points follow the model engine's rule (src/model/prompts.ts checkPoints), not silently dropped.
+    const box = { x0: 100, y0: 100, x1: 200, y1: 200 };
+    expect(await codeOf({ box, points: [{ x: -5, y: 150, label: 1 }] })).toBe('point-outside-image');
+    expect(await codeOf({ box, points: [{ x: Number.NaN, y: 150, label: 0 }] })).toBe('invalid-point');
+    expect(await codeOf({ box, points: [{ x: 150, y: 150, label: 2 as unknown as 1 }] })).toBe(
+      'invalid-point',
+    );
   });
 
   it('stays inside the image for a box that overhangs its edge, and survives a box on empty air', async () => {

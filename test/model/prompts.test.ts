@@ -87,6 +87,15 @@ describe('decoder prompt tensors', () => {
     ).toThrow(/label 2/);
   });
 
+  it('takes a point anywhere on an edge pixel (a click on its outer half), and not beyond it', () => {
+    const at = (x: number, y: number) => () =>
+      buildDecoderPrompt({ points: [{ x, y, label: 1 }] }, 10, 10, identity);
+    expect(at(9.4, -0.4)).not.toThrow();
+    expect(at(-0.5, 9.5)).not.toThrow();
+    expect(at(9.6, 5)).toThrow(/outside the 10x10 image/);
+    expect(at(5, -0.6)).toThrow(/outside the 10x10 image/);
+  });
+
   it('feeds an earlier low-res mask back with has_mask_input = 1, and refuses one of the wrong size', () => {
     const earlier = Float32Array.from({ length: 256 * 256 }, (_, i) => i % 7);
     const p = buildDecoderPrompt(
