@@ -12,76 +12,42 @@
  */
 
 import { loadavg } from 'node:os';
-import { folderModelSource, loadModelFolder } from '../src/model/model-folder-node.ts';
+import { folderModelSource } from '../src/model/model-folder-node.ts';
 import { openGraph, readManifest } from '../src/model/model-loader.ts';
-import { ModelSegmenter } from '../src/model/model-segmenter.ts';
 import type { SessionFactory } from '../src/model/session.ts';
 import { nodeSessionFactory } from '../src/model/session-node.ts';
 import { webSessionFactory } from '../src/model/session-web.ts';
-import { dice } from '../src/robustness/metrics.ts';
-import { relRms } from '../test/helpers/rel-rms.ts';
-import { BOX_MARGIN, type FidelityCase, fidelityCases, truthBoxes } from './fidelity-cases.ts';
+import { BOX_MARGIN } from './fidelity-cases.ts';
 import { measure, randomFeeds } from './latency.ts';
+import { compareWithFp32, mean } from './precision-fidelity.ts';
 import { type BenchReport, percentile, repoPath } from './report.ts';
 import { vitBModelFolder } from './vit-b-model.ts';
 
 const SLICES_PER_SAMPLE = Number(process.env.BENCH_INT8_SLICES ?? 4);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
-const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-
-/** One model at a time (two ViT-B sessions side by side need many GB): encoder outputs and masks. */
-async function runCases(dir: string, cases: FidelityCase[]) {
-  const segmenter = new ModelSegmenter(await loadModelFolder(dir));
-  const results: Array<{ tensors: Record<string, Float32Array>; masks: Array<Uint8Array | null> }> = [];
-  try {
-    for (const item of cases) {
-      const encoded = await segmenter.encoderOutputs(item.slice);
-      const tensors: Record<string, Float32Array> = {};
-      for (const [name, t] of Object.entries(encoded.tensors)) tensors[name] = Float32Array.from(t.data);
-      const masks: Array<Uint8Array | null> = [];
-      for (const box of truthBoxes(item)) {
-        masks.push(box ? (await segmenter.segment(item.slice, { box })).mask : null);
-      }
-      results.push({ tensors, masks });
-      console.log(`int8 bench ${repoPath(dir)}: ${item.sample} slice ${item.index} done`);
-    }
-  } finally {
-    await segmenter.dispose();
-  }
-  return results;
-}
-
 async function fidelity(fp32Dir: string, int8Dir: string) {
-  const cases = fidelityCases(SLICES_PER_SAMPLE);
-  const full = await runCases(fp32Dir, cases);
-  const int8 = await runCases(int8Dir, cases);
-  const rows: BenchReport['rows'] = [];
-  const all = { dice: [] as number[], embeddings: [] as number[], robust: [] as number[] };
-  for (const [c, item] of cases.entries()) {
-    const [a, b] = [full[c], int8[c]];
-    const errors: Record<string, number> = {};
-    for (const name of Object.keys(a.tensors)) errors[name] = relRms(a.tensors[name], b.tensors[name]);
-    all.embeddings.push(errors.image_embeddings);
-    if (errors.robust_features !== undefined) all.robust.push(errors.robust_features);
-    for (const [s, truthMask] of item.truth.entries()) {
-      const [ma, mb] = [a.masks[s], b.masks[s]];
-      if (!ma || !mb) continue;
-      const d = dice(ma, mb);
-      all.dice.push(d);
-      rows.push({
-        sample: item.sample,
-        slice: item.index,
-        structure: item.labels[s],
-        embeddings_rel_rms: errors.image_embeddings.toFixed(4),
-        robust_features_rel_rms: errors.robust_features?.toFixed(4) ?? '-',
-        mask_dice_int8_vs_fp32: d.toFixed(4),
-        fp32_dice_vs_truth: dice(truthMask, ma).toFixed(3),
-        int8_dice_vs_truth: dice(truthMask, mb).toFixed(3),
-      });
-    }
-  }
-  return { rows, all };
+  const { boxes, minutes } = await compareWithFp32(fp32Dir, int8Dir, SLICES_PER_SAMPLE, (line) =>
+    console.log(`int8 bench ${line}`),
+  );
+  const rows: BenchReport['rows'] = boxes.map((b) => ({
+    sample: b.sample,
+    slice: b.slice,
+    structure: b.structure,
+    embeddings_rel_rms: b.encoderRelRms.image_embeddings.toFixed(4),
+    robust_features_rel_rms: b.encoderRelRms.robust_features?.toFixed(4) ?? '-',
+    mask_dice_int8_vs_fp32: b.dice.toFixed(4),
+    fp32_dice_vs_truth: b.referenceDiceVsTruth.toFixed(3),
+    int8_dice_vs_truth: b.variantDiceVsTruth.toFixed(3),
+  }));
+  // One entry per slice for the encoder errors (every box of a slice shares them).
+  const perSlice = [...new Map(boxes.map((b) => [`${b.sample}/${b.slice}`, b.encoderRelRms])).values()];
+  const all = {
+    dice: boxes.map((b) => b.dice),
+    embeddings: perSlice.map((e) => e.image_embeddings),
+    robust: perSlice.flatMap((e) => (e.robust_features === undefined ? [] : [e.robust_features])),
+  };
+  return { rows, all, minutes };
 }
 
 async function encoderTimes(fp32Dir: string, int8Dir: string) {
@@ -123,9 +89,7 @@ export default async function (): Promise<BenchReport> {
   const fp32Dir = vitBModelFolder('robust', 'matmul');
   const int8Dir = vitBModelFolder('robust', 'matmul', 'int8');
   const int8Manifest = await readManifest(folderModelSource(int8Dir));
-  const started = performance.now();
-  const { rows: fidelityRows, all } = await fidelity(fp32Dir, int8Dir);
-  const fidelityMinutes = (performance.now() - started) / 60_000;
+  const { rows: fidelityRows, all, minutes: fidelityMinutes } = await fidelity(fp32Dir, int8Dir);
   const loadMid = loadavg()[0];
   const timeRows = await encoderTimes(fp32Dir, int8Dir);
   const speed = (runtime: string) => {

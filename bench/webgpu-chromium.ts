@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
+import { overBindingLimit } from '../src/model/binding-limit.ts';
 import type { ModelManifest } from '../src/model/manifest.ts';
 import {
   CHROMIUM,
@@ -72,6 +73,17 @@ export async function chromiumWebGpu(
     for (const [index, { manifest, label }] of folders.entries()) {
       for (const role of roles) {
         const spec = manifest.graphs[role];
+        // onnxruntime would compute it wrong on this adapter, silently (bench/results/webgpu.md).
+        const tooLarge = overBindingLimit(spec.largestTensorBytes, adapter.maxStorageBufferBindingSize);
+        if (tooLarge) {
+          rows.push({
+            runtime: 'chromium webgpu',
+            ...label,
+            graph: role,
+            status: `not run: largest tensor ${tooLarge}`,
+          });
+          continue;
+        }
         const result: PageResult = await page.evaluate(
           async ({ ortUrl, graphUrl, inputs, isDecoder, runs, warmup }) => {
             try {

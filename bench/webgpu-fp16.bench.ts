@@ -220,7 +220,7 @@ export default async function (): Promise<BenchReport> {
       (r) =>
         `${r.label}: ${r.error ? `failed: ${r.error}` : `${r.description}, decoder session ${((r.createMs ?? 0) / 1000).toFixed(1)} s`}.`,
     ),
-    `Models: ${repoPath(dirs.fp32)} and ${repoPath(dirs.fp16)} (export/, random weights seed 0, --fft matmul; the fp16 folder stores float16 weights each followed by a Cast to float32, so it computes in fp32 and needs no shader-f16).`,
+    `Models: ${repoPath(dirs.fp32)} and ${repoPath(dirs.fp16)} (export/, random weights seed 0, --fft matmul; the fp16 folder stores its encoder's weights as float16, each followed by a Cast to float32, so it computes in fp32 and needs no shader-f16; its decoder is the fp32 graph, so on WebGPU the two folders differ only in the encoder outputs the decoder gets).`,
     `Cases: ${picks.length} boxes on ${encoded.fp32.size} slices of the bundled samples (bench/fidelity-cases.ts: slices spread over those with truth, truth bounding box + ${BOX_MARGIN} px). With random weights the masks do not resemble the organs; the figures bound how much fp16 storage and the WebGPU backend move them.`,
     "Path: each folder's encoder in onnxruntime-node; its outputs handed to the page, where ModelSegmenter.segment runs the prompt, the decoder (src/model/session-web.ts webSessionFactory: allowFallbackAdapter -> onnxruntime-web/webgpu native EP; {} -> wasm, 1 thread) and the postprocessing. Dice on the slice-grid masks; logits are the 256 x 256 low-res ones (max |diff| absolute, then relative to the reference's max |logit|).",
   );

@@ -96,6 +96,40 @@ function vulkanState(): string {
   return `libvulkan.so.1 ${found ? 'found' : 'not found'}; ${icd.length ? icd.join(', ') : 'no VK_DRIVER_FILES'}; Dawn flags [${dawnFlags().join(', ')}]; Dawn's own warnings, if any, are printed above`;
 }
 
+export interface QueueClass {
+  prototype: {
+    writeBuffer(
+      buffer: unknown,
+      bufferOffset: number,
+      data: ArrayBufferView | ArrayBuffer,
+      dataOffset?: number,
+      size?: number,
+    ): void;
+  };
+}
+
+/**
+ * dawn.node's GPUQueue.writeBuffer throws a bare "Invalid argument" for a view of a SharedArrayBuffer,
+ * and onnxruntime-web's WebGPU build hands it exactly that: views of its wasm memory, which is shared
+ * (threaded build) even with one thread. Every session then failed at its first upload (the H200 run of
+ * bench/results/webgpu.md). Browsers accept such views; here the bytes go through a plain copy.
+ * dataOffset and size count elements of a typed array, as in the WebGPU API.
+ */
+export function acceptSharedMemoryUploads(queue: QueueClass): void {
+  const writeBuffer = queue.prototype.writeBuffer;
+  queue.prototype.writeBuffer = function (buffer, bufferOffset, data, dataOffset, size) {
+    if (!ArrayBuffer.isView(data) || !(data.buffer instanceof SharedArrayBuffer)) {
+      return writeBuffer.call(this, buffer, bufferOffset, data, dataOffset, size);
+    }
+    const elementBytes = (data as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+    const start = (dataOffset ?? 0) * elementBytes;
+    const length = size === undefined ? data.byteLength - start : size * elementBytes;
+    const copy = new Uint8Array(length);
+    copy.set(new Uint8Array(data.buffer, data.byteOffset + start, length));
+    return writeBuffer.call(this, buffer, bufferOffset, copy, 0, length);
+  };
+}
+
 export interface DawnGpu {
   gpu: GpuLike;
   adapter: AdapterLike;
@@ -116,6 +150,7 @@ export async function openDawn(): Promise<DawnGpu | { reason: string }> {
     return { reason: `Dawn's Node bindings did not load (${firstLine(error)})` };
   }
   Object.assign(globalThis, dawn.globals);
+  acceptSharedMemoryUploads(dawn.globals.GPUQueue as QueueClass);
   const gpu = dawn.create(dawnFlags());
   let adapter: AdapterLike | null = null;
   try {

@@ -11,16 +11,24 @@
  * BENCH_WEBGPU_GRAPHS (default 'decoder,encoder'), BENCH_WEBGPU_DEADLINE_S (start no graph after this),
  * BENCH_WEBGPU_CHROMIUM=0 (skip chromium), BENCH_DAWN_FLAGS (Dawn `create` flags, ';'-separated),
  * BENCH_WEBGPU_CPU_LOG (a file for the verbose log's placement lines), DAWN_NODE_PATH and
- * BENCH_WEBGPU_CHILD (the bundled run's dawn.node and child script).
+ * BENCH_WEBGPU_CHILD (the bundled run's dawn.node and child script), BENCH_WEBGPU_AGREE ('decoder' by
+ * default: which graphs' outputs are also computed on the wasm EP and compared; 'all', or 'none').
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { overBindingLimit } from '../src/model/binding-limit.ts';
 import type { ModelManifest } from '../src/model/manifest.ts';
 import { openGraph, readManifest } from '../src/model/model-loader.ts';
-import { createOrtSession, type ModelSession, type SessionFactory } from '../src/model/session.ts';
+import {
+  createOrtSession,
+  type ModelSession,
+  type SessionFactory,
+  type TensorData,
+} from '../src/model/session.ts';
+import { compareLogits } from '../test/e2e/webgpu-agreement.ts';
 import { feedsFor, measure, randomFeeds } from './latency.ts';
 import { type BenchReport, percentile, repoPath } from './report.ts';
 import { vitBModelFolder } from './vit-b-model.ts';
@@ -41,6 +49,8 @@ const ROLES = (process.env.BENCH_WEBGPU_GRAPHS ?? 'decoder,encoder')
   .map((r) => r.trim())
   .filter((r): r is 'encoder' | 'decoder' => r === 'encoder' || r === 'decoder');
 const DEADLINE_MS = Number(process.env.BENCH_WEBGPU_DEADLINE_S ?? 0) * 1000;
+/** The wasm EP runs one thread here: a ViT-B encoder takes it ~30 s, a decoder ~1 s. */
+const AGREE = process.env.BENCH_WEBGPU_AGREE ?? 'decoder';
 const COLUMNS = [
   'runtime',
   'decoder',
@@ -52,6 +62,7 @@ const COLUMNS = [
   'p50_ms',
   'p95_ms',
   'min_ms',
+  'vs_wasm',
   'status',
 ];
 /** BENCH_WEBGPU_EP=wasm: a dry run of this whole path (bundle, child, report) on the wasm EP, no GPU. */
@@ -140,6 +151,34 @@ function cpuPlacements(graphs: string[]): {
   return { byGraph: parseCpuPlacements(log), problem };
 }
 
+/**
+ * The same graph and feeds on the wasm EP: per output, max |webgpu - wasm| relative to the largest
+ * |wasm value| (the WebGPU correctness check of test/e2e/webgpu-swiftshader.test.ts, here on this
+ * machine's adapter). "low_res_logits 9.5e-5, iou_prediction 1.2e-6"
+ */
+async function agreementWithWasm(
+  f: Folder,
+  role: 'encoder' | 'decoder',
+  feeds: Record<string, TensorData>,
+  gpu: Record<string, TensorData>,
+  wasmFactory: SessionFactory,
+): Promise<string> {
+  const session = await openGraph(f.source, f.manifest, role, wasmFactory);
+  try {
+    const wasm = await session.run(feeds);
+    return Object.keys(wasm)
+      .map((name) => {
+        const a = compareLogits(Float32Array.from(gpu[name].data), Float32Array.from(wasm[name].data), 0);
+        return `${name} ${a.relDiff.toExponential(1)}`;
+      })
+      .join(', ');
+  } catch (error) {
+    return `wasm failed: ${firstLine(error)}`;
+  } finally {
+    await session.release();
+  }
+}
+
 export default async function (): Promise<BenchReport> {
   const started = performance.now();
   const rows: BenchReport['rows'] = [];
@@ -185,6 +224,9 @@ export default async function (): Promise<BenchReport> {
           { executionProviders: [EP], graphOptimizationLevel: 'all' },
           `onnxruntime-web ${EP} (Node)`,
         );
+      const wasmFactory: SessionFactory = (graph, role) =>
+        createOrtSession(ort, graph, role, { executionProviders: ['wasm'] }, 'onnxruntime-web wasm (Node)');
+      const measuredGraphs = new Map<string, string>(); // sha256 -> the label it was measured under
       for (const f of folders) {
         notes.push(
           `${f.label.decoder} ${f.label.precision}: ${repoPath(f.folder)} (${f.manifest.provenance.config}, encoder ${(f.manifest.graphs.encoder.bytes / 1e6).toFixed(1)} MB, decoder ${(f.manifest.graphs.decoder.bytes / 1e6).toFixed(1)} MB).`,
@@ -195,6 +237,23 @@ export default async function (): Promise<BenchReport> {
           notes.push(
             `CPU nodes, ${f.label.decoder} ${f.label.precision} ${role}: ${describePlacement(placement)}.`,
           );
+          // An fp16 folder's decoder is the fp32 graph, byte for byte: its figures would repeat.
+          const sha = f.manifest.graphs[role].sha256;
+          const twin = measuredGraphs.get(sha);
+          if (twin) {
+            rows.push({ ...row, status: `same graph as ${twin} (not run again)` });
+            continue;
+          }
+          measuredGraphs.set(sha, `${f.label.decoder} ${f.label.precision} ${role}`);
+          // What session-web.ts sends to wasm instead: onnxruntime would compute it wrong here, silently.
+          const tooLarge = overBindingLimit(
+            f.manifest.graphs[role].largestTensorBytes,
+            dawn.summary?.maxStorageBufferBindingSize,
+          );
+          if (tooLarge) {
+            rows.push({ ...row, status: `not run: largest tensor ${tooLarge}` });
+            continue;
+          }
           if (DEADLINE_MS && performance.now() - started > DEADLINE_MS) {
             rows.push({
               ...row,
@@ -209,7 +268,7 @@ export default async function (): Promise<BenchReport> {
             row.create_ms = performance.now() - t;
             const feeds = role === 'decoder' ? feedsFor(f.manifest) : randomFeeds(f.manifest.graphs.encoder);
             t = performance.now();
-            await session.run(feeds);
+            const outputs = await session.run(feeds);
             row.first_run_ms = performance.now() - t;
             const times = await measure(session, feeds, RUNS, WARMUP);
             Object.assign(row, {
@@ -219,6 +278,9 @@ export default async function (): Promise<BenchReport> {
               min_ms: Math.min(...times),
               status: 'measured',
             });
+            if (EP === 'webgpu' && (AGREE === 'all' || AGREE === role)) {
+              row.vs_wasm = await agreementWithWasm(f, role, feeds, outputs, wasmFactory);
+            }
           } catch (error) {
             row.status = `failed: ${firstLine(error)}`;
             console.error(`webgpu bench: ${f.label.decoder} ${f.label.precision} ${role}:`, error);
@@ -271,7 +333,8 @@ export default async function (): Promise<BenchReport> {
       ...notes,
       `Each graph: session creation (create_ms, graph read, sha256 and upload included), one first run (first_run_ms: shader compilation), ${WARMUP} warm-up runs, then ${RUNS} timed runs; each run waits for its outputs to reach the CPU, as the viewer does.`,
       'Decoder feeds: random embeddings (and robust features), one box prompt (N = 2), no mask input; encoder feeds: a random 1 x 3 x 1024 x 1024 image. Times do not depend on the values.',
-      "fp16 folders store their weights as float16 followed by a Cast back to float32 (export/'s --precision fp16): they halve the download, not the arithmetic.",
+      "fp16 folders store their encoder's weights as float16 followed by a Cast back to float32 (export/'s --precision fp16; the decoder is the fp32 graph): they halve the download, not the arithmetic.",
+      `vs_wasm: each output's max |WebGPU - wasm| relative to its largest |wasm value|, same graph and feeds (${AGREE === 'all' ? 'every graph' : AGREE === 'none' ? 'not computed' : `${AGREE} graphs`}; BENCH_WEBGPU_AGREE).`,
       'onnxruntime-web runs 1 wasm thread here (the nodes left to the CPU are shape arithmetic); "CPU nodes" come from a separate session per graph with logSeverityLevel 0 (webgpu kernel not found in registries ...), each node counted once.',
       'Model folders: export/ with random weights (seed 0); robust folders use --fft matmul (onnxruntime has no WebGPU DFT kernel).',
     ],

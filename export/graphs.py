@@ -12,6 +12,8 @@ padding point (0, 0) that the caller appends when there is no box (SAM pads only
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -89,3 +91,21 @@ def example_inputs(spec: list[dict], points: int = 3) -> tuple[torch.Tensor, ...
             value = torch.randn(shape, generator=torch.Generator().manual_seed(len(out)))
         out.append(value)
     return tuple(out)
+
+
+def largest_tensor_bytes(module: nn.Module, spec: dict) -> int:
+    """The largest tensor `module` computes on its example inputs (float32 bytes), inputs and outputs
+    included: from PyTorch's op-level profile of one forward run (every op's input shapes, so every
+    intermediate, such as the ViT's 12 x 4096 x 4096 global attention). model.json records it because a
+    WebGPU adapter must be able to bind it whole: onnxruntime's WebGPU EP computes wrong values, without an
+    error, for a tensor over the adapter's maxStorageBufferBindingSize (seen on Mesa's lavapipe, 128 MiB).
+    """
+    inputs = example_inputs(spec["inputs"], points=2)
+    with torch.no_grad(), torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=True) as prof:
+        outputs = module(*inputs)
+    outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+    sizes = [t.numel() for t in (*inputs, *outputs)]
+    for event in prof.events():
+        sizes += [math.prod(shape) for shape in event.input_shapes if shape and all(isinstance(d, int) for d in shape)]
+    return 4 * max(sizes)
+

@@ -18,7 +18,7 @@ from onnx import TensorProto, helper, numpy_helper
 from . import TOOL_NAME, TOOL_VERSION
 from .errors import ExportError
 from .files import atomic_directory
-from .graphs import DecoderGraph, EncoderGraph, example_inputs, io_spec
+from .graphs import DecoderGraph, EncoderGraph, example_inputs, io_spec, largest_tensor_bytes
 from .manifest import MANIFEST_FORMAT, write_manifest
 from .model.sam import SamModel
 from .provenance import file_sha256
@@ -152,9 +152,11 @@ def _write_folder(model, out, contract, precision, name, version, sources, creat
             start = time.perf_counter()
             path = tmp / filename
             proto = export_graph(module, spec[role], path)
-            if precision == "fp16":
+            # Reduced precision is for the encoder's weights only: the decoder is 16 MB, and its rounding
+            # moves masks as much as the encoder's (bench/results/fp16-fidelity.md).
+            if precision == "fp16" and role == "encoder":
                 path.write_bytes(store_weights_fp16(proto).SerializeToString())
-            if precision == "int8" and role == "encoder":  # int8: the encoder's weight products; decoder fp32
+            if precision == "int8" and role == "encoder":  # the encoder's weight products
                 quantization = quantize_encoder(proto).manifest_record(os.path.getsize(path))  # fp32 as written
                 path.write_bytes(proto.SerializeToString())
             timings[role] = time.perf_counter() - start
@@ -163,6 +165,7 @@ def _write_folder(model, out, contract, precision, name, version, sources, creat
                 "sha256": file_sha256(path),
                 "bytes": os.path.getsize(path),
                 **spec[role],
+                "largestTensorBytes": largest_tensor_bytes(module, spec[role]),
             }
             log(f"{role}: {filename} {graphs[role]['bytes'] / 1e6:.2f} MB in {timings[role]:.1f} s")
         manifest = {

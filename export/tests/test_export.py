@@ -66,7 +66,18 @@ def test_model_folder_is_valid_and_matches_its_manifest(exported, name):
     assert manifest["graphs"]["decoder"]["inputs"][len(expected)]["shape"] == [1, "N", 2]
 
 
-def test_fp16_stores_weights_as_half_but_keeps_float_io(exported):
+def test_manifest_records_each_graphs_largest_tensor(exported):
+    # The tiny encoder's global-attention block: 2 heads x (64 x 64 tokens)^2 float32 scores, 128 MiB,
+    # the figure a WebGPU adapter's storage-buffer binding limit is checked against.
+    manifest = json.loads((exported["robust"] / "model.json").read_text())
+    encoder, decoder = manifest["graphs"]["encoder"], manifest["graphs"]["decoder"]
+    assert encoder["largestTensorBytes"] == 2 * 4096 * 4096 * 4
+    # The robust decoder's largest: a Fourier-block product on 256 x 256 features, over any of its outputs.
+    assert decoder["largestTensorBytes"] > 4 * 256 * 256
+    assert decoder["largestTensorBytes"] < encoder["largestTensorBytes"]
+
+
+def test_fp16_stores_encoder_weights_as_half_but_keeps_float_io_and_decoder(exported):
     fp32 = exported["robust"] / "encoder.onnx"
     fp16 = exported["robust-fp16"] / "encoder.onnx"
     proto = onnx.load(str(fp16))
@@ -74,6 +85,8 @@ def test_fp16_stores_weights_as_half_but_keeps_float_io(exported):
     assert types == {TensorProto.FLOAT16}
     assert all(v.type.tensor_type.elem_type == TensorProto.FLOAT for v in list(proto.graph.input) + list(proto.graph.output))
     assert fp16.stat().st_size < 0.7 * fp32.stat().st_size
+    # The decoder keeps its float32 weights: byte for byte the fp32 folder's graph.
+    assert (exported["robust-fp16"] / "decoder.onnx").read_bytes() == (exported["robust"] / "decoder.onnx").read_bytes()
 
 
 def test_export_failure_leaves_nothing(tmp_path, tiny_sam, monkeypatch):

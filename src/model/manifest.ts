@@ -21,7 +21,7 @@
  *   },
  *   "graphs": {
  *     "encoder": {
- *       "file": "encoder.onnx", "sha256": "...", "bytes": 375000000,
+ *       "file": "encoder.onnx", "sha256": "...", "bytes": 375000000, "largestTensorBytes": 805306368,
  *       "inputs":  [ { "name": "image", "type": "float32", "shape": [1, 3, 1024, 1024] } ],
  *       "outputs": [ { "name": "image_embeddings", "type": "float32", "shape": [1, 256, 64, 64] },
  *                    { "name": "robust_features",  "type": "float32", "shape": [1, 32, 256, 256] } ]
@@ -62,6 +62,13 @@ export interface GraphSpec {
   bytes: number;
   inputs: TensorSpec[];
   outputs: TensorSpec[];
+  /**
+   * The largest tensor the graph computes, in bytes (export/ measures it on a forward run; the ViT-B
+   * encoder's global attention, 12 x 4096 x 4096 floats, is 768 MiB). A WebGPU adapter must bind it whole:
+   * onnxruntime's WebGPU EP computes wrong values, without an error, for a tensor over the adapter's
+   * maxStorageBufferBindingSize, so session-web.ts runs such a graph on wasm. Absent in older folders.
+   */
+  largestTensorBytes?: number;
 }
 
 export interface SourceCheckpoint {

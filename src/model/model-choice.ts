@@ -21,7 +21,7 @@ export function modelLabel(manifest: Pick<ModelManifest, 'name' | 'version' | 'p
 export function modelTrade(
   manifest: Pick<ModelManifest, 'precision' | 'quantization' | 'graphs'>,
 ): string | null {
-  if (manifest.precision === 'fp16') return 'fp16 weights: half the download of fp32';
+  if (manifest.precision === 'fp16') return 'fp16 encoder weights: about half the download of fp32';
   if (manifest.precision !== 'int8') return null;
   const q = manifest.quantization;
   const bytes = manifest.graphs.encoder.bytes;

@@ -80,7 +80,7 @@ export async function openGraph(
   const spec = manifest.graphs[role];
   const bytes = await source.readBytes(spec.file);
   await checkGraphBytes(role, spec, bytes, source.location);
-  const session = await createSession(bytes, role);
+  const session = await createSession(bytes, role, spec);
   try {
     checkSessionIo(role, spec, session);
   } catch (error) {

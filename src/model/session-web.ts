@@ -18,6 +18,7 @@
  * (onnxruntime-node sessions are another file: session-node.ts.)
  */
 import * as ort from '#onnxruntime-web-cpu';
+import { overBindingLimit } from './binding-limit.ts';
 import { createOrtSession, type SessionFactory } from './session.ts';
 
 type OrtWeb = typeof ort;
@@ -43,6 +44,12 @@ export interface WebBackendChoice {
   numThreads: number;
   /** True when WebGPU runs on a software fallback adapter (only with `allowFallbackAdapter`). */
   fallbackAdapter?: boolean;
+  /**
+   * On WebGPU: the adapter's maxStorageBufferBindingSize (onnxruntime asks its device for the adapter's
+   * limits), the largest tensor a WebGPU session can bind. A graph whose largestTensorBytes is over it
+   * runs on wasm instead (see the factory).
+   */
+  storageBindingLimit?: number;
   /** For the user, e.g. 'onnxruntime-web webgpu' or 'onnxruntime-web wasm (1 thread: page not cross-origin isolated)'. */
   description: string;
 }
@@ -103,12 +110,22 @@ export async function chooseWebBackend(
     } catch {
       adapter = null;
     }
+    const limit = (adapter as { limits?: { maxStorageBufferBindingSize?: number } } | null)?.limits
+      ?.maxStorageBufferBindingSize;
+    const storageBindingLimit = typeof limit === 'number' && limit > 0 ? { storageBindingLimit: limit } : {};
     if (adapter && !isSoftwareAdapter(adapter)) {
-      return { executionProvider: 'webgpu', numThreads, description: 'onnxruntime-web webgpu' };
+      const description = 'onnxruntime-web webgpu';
+      return { executionProvider: 'webgpu', numThreads, description, ...storageBindingLimit };
     }
     if (adapter && options.allowFallbackAdapter) {
       const description = 'onnxruntime-web webgpu (software fallback adapter: slow)';
-      return { executionProvider: 'webgpu', numThreads, fallbackAdapter: true, description };
+      return {
+        executionProvider: 'webgpu',
+        numThreads,
+        fallbackAdapter: true,
+        description,
+        ...storageBindingLimit,
+      };
     }
     if (adapter) softwareGpu = true;
   }
@@ -140,26 +157,44 @@ async function ortFor(ep: WebBackendChoice['executionProvider']): Promise<OrtWeb
  */
 export async function webSessionFactory(
   options: WebSessionOptions = {},
+  p: Platform = platform(),
 ): Promise<{ factory: SessionFactory; choice: WebBackendChoice }> {
-  let choice = await chooseWebBackend(options);
+  let choice = await chooseWebBackend(options, p);
   const runtime = await ortFor(choice.executionProvider);
   const started = threadsInUse.get(runtime);
   if (started !== undefined && started !== choice.numThreads) {
     // That runtime already started with another count and will keep it: report what really runs.
-    choice = await chooseWebBackend({ ...options, numThreads: started });
+    choice = await chooseWebBackend({ ...options, numThreads: started }, p);
   }
-  runtime.env.wasm.numThreads = choice.numThreads;
-  if (options.wasmPaths) runtime.env.wasm.wasmPaths = options.wasmPaths;
-  const factory: SessionFactory = async (graph, role) => {
-    const session = await createOrtSession(
+  setUp(runtime, choice.numThreads, options);
+  const factory: SessionFactory = async (graph, role, spec) => {
+    const tooLarge =
+      choice.executionProvider === 'webgpu'
+        ? overBindingLimit(spec?.largestTensorBytes, choice.storageBindingLimit)
+        : undefined;
+    if (tooLarge) {
+      // onnxruntime's WebGPU EP would compute this graph wrong without a word (see GraphSpec).
+      const threads = setUp(ort, choice.numThreads, options);
+      const description = `onnxruntime-web wasm (${threads} thread${threads === 1 ? '' : 's'}: the ${role}'s largest tensor, ${tooLarge})`;
+      return createOrtSession(ort, graph, role, { executionProviders: ['wasm'] }, description);
+    }
+    return createOrtSession(
       runtime,
       graph,
       role,
       { executionProviders: [choice.executionProvider], graphOptimizationLevel: 'all' },
       choice.description,
     );
-    if (!threadsInUse.has(runtime)) threadsInUse.set(runtime, choice.numThreads);
-    return session;
   };
   return { factory, choice };
+}
+
+/** Thread count and wasm location of a runtime, before its first session (it keeps them after): the count it runs. */
+function setUp(runtime: OrtWeb, numThreads: number, options: WebSessionOptions): number {
+  const started = threadsInUse.get(runtime);
+  if (started !== undefined) return started;
+  runtime.env.wasm.numThreads = numThreads;
+  if (options.wasmPaths) runtime.env.wasm.wasmPaths = options.wasmPaths;
+  threadsInUse.set(runtime, numThreads);
+  return numThreads;
 }

@@ -1,5 +1,6 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-web'; // types only: the same in onnxruntime-node
 import { ModelError } from '../errors.ts';
+import type { GraphSpec } from './manifest.ts';
 
 /** A float32 tensor crossing the runtime's border with onnxruntime. */
 export interface TensorData {
@@ -27,8 +28,15 @@ export interface ModelSession {
   release(): Promise<void>;
 }
 
-/** Makes a session from a graph's bytes; `role` names the graph in errors. */
-export type SessionFactory = (graph: Uint8Array, role: 'encoder' | 'decoder') => Promise<ModelSession>;
+/**
+ * Makes a session from a graph's bytes; `role` names the graph in errors. `spec` is the graph's entry in
+ * model.json, for factories that choose where a graph runs from it (session-web.ts: largestTensorBytes).
+ */
+export type SessionFactory = (
+  graph: Uint8Array,
+  role: 'encoder' | 'decoder',
+  spec?: GraphSpec,
+) => Promise<ModelSession>;
 
 /** The part of an onnxruntime package (node or web: both re-export onnxruntime-common) used here. */
 export interface OrtModule {

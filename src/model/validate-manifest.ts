@@ -87,12 +87,23 @@ export function validateManifest(json: unknown, where = 'model.json'): ModelMani
     if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes <= 0) {
       fail(`${path}.bytes`, `must be a positive integer, found ${describe(bytes)}`);
     }
+    const largest = g.largestTensorBytes;
+    if (
+      largest !== undefined &&
+      (typeof largest !== 'number' || !Number.isInteger(largest) || largest <= 0)
+    ) {
+      fail(
+        `${path}.largestTensorBytes`,
+        `must be a positive integer when present, found ${describe(largest)}`,
+      );
+    }
     return {
       file,
       sha256: sha256(g.sha256, `${path}.sha256`),
       bytes: bytes as number,
       inputs: tensors(g.inputs, `${path}.inputs`),
       outputs: tensors(g.outputs, `${path}.outputs`),
+      ...(largest === undefined ? {} : { largestTensorBytes: largest as number }),
     };
   };
 

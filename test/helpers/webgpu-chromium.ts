@@ -54,6 +54,7 @@ export function pageAdapter(page: Page): Promise<AdapterWire | null> {
       info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
       isFallbackAdapter?: boolean;
       features: Iterable<string> & { has(name: string): boolean };
+      limits?: { maxStorageBufferBindingSize?: number };
     };
     const gpu = (navigator as { gpu?: { requestAdapter(o?: object): Promise<Adapter | null> } }).gpu;
     const a = await gpu?.requestAdapter({ powerPreference: 'high-performance' });
@@ -66,6 +67,7 @@ export function pageAdapter(page: Page): Promise<AdapterWire | null> {
       isFallbackAdapter: info.isFallbackAdapter === true || a.isFallbackAdapter === true,
       shaderF16: a.features.has('shader-f16'),
       features: [...a.features].sort(),
+      maxStorageBufferBindingSize: a.limits?.maxStorageBufferBindingSize,
     };
   });
 }

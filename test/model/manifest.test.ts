@@ -77,6 +77,10 @@ describe('validateManifest', () => {
         /graphs\.decoder\.bytes must be a positive integer, found number -1/,
       ],
       [
+        (m) => (m.graphs.encoder.largestTensorBytes = '768 MiB'),
+        /graphs\.encoder\.largestTensorBytes must be a positive integer when present, found "768 MiB"/,
+      ],
+      [
         (m) => (m.graphs.decoder.file = '../evil.onnx'),
         /graphs\.decoder\.file must be a file name inside the model folder/,
       ],

@@ -14,6 +14,13 @@ describe('model choice: label and trade from the manifest', () => {
     expect(modelTrade(m)).toBeNull();
   });
 
+  it('an fp16 folder is labelled fp16 and says its encoder weights are halved', () => {
+    const json = JSON.parse(readFileSync(join(FIXTURE_MODELS, 'tiny-robust', 'model.json'), 'utf8'));
+    const m = validateManifest({ ...json, precision: 'fp16' });
+    expect(modelLabel(m)).toBe(`${m.name} ${m.version} fp16`);
+    expect(modelTrade(m)).toBe('fp16 encoder weights: about half the download of fp32');
+  });
+
   it('an int8 folder says its size, speed and mask agreement against fp32', () => {
     const m = int8Manifest();
     expect(modelLabel(m)).toBe(`${m.name} ${m.version} int8`);

@@ -1,5 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseWebBackend, type Platform } from '../../src/model/session-web.ts';
+import { folderModelSource } from '../../src/model/model-folder-node.ts';
+import { openGraph } from '../../src/model/model-loader.ts';
+import { chooseWebBackend, type Platform, webSessionFactory } from '../../src/model/session-web.ts';
+import { validateManifest } from '../../src/model/validate-manifest.ts';
+import { FIXTURE_MODELS } from './model-fixtures.ts';
 
 const page = (over: Partial<Platform>): Platform => ({
   isNode: false,
@@ -71,6 +77,36 @@ describe('onnxruntime-web backend choice', () => {
       page({ gpu: software }),
     );
     expect(declined.executionProvider).toBe('wasm');
+  });
+
+  it("WebGPU remembers the adapter's storage-buffer binding limit", async () => {
+    const gpu = { requestAdapter: async () => ({ limits: { maxStorageBufferBindingSize: 2 ** 31 } }) };
+    expect((await chooseWebBackend({}, page({ gpu }))).storageBindingLimit).toBe(2 ** 31);
+  });
+
+  it('a graph whose largest tensor is over the GPU binding limit runs on wasm, and its backend says why', async () => {
+    // Mesa's lavapipe offers 128 MiB: there onnxruntime's WebGPU EP computed the ViT-B encoder's 768 MiB
+    // attention wrong without an error. Here the tiny encoder's manifest is told it has such a tensor.
+    const dir = join(FIXTURE_MODELS, 'tiny-robust');
+    const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    expect(manifest.graphs.encoder.largestTensorBytes).toBe(128 * 2 ** 20); // as export/ measured it
+    const gpu = { requestAdapter: async () => ({ limits: { maxStorageBufferBindingSize: 128 * 2 ** 20 } }) };
+    const { factory, choice } = await webSessionFactory({}, page({ gpu }));
+    expect(choice.executionProvider).toBe('webgpu');
+    const source = folderModelSource(dir);
+    const big = validateManifest(manifest);
+    big.graphs.encoder = { ...big.graphs.encoder, largestTensorBytes: 768 * 2 ** 20 };
+    const session = await openGraph(source, big, 'encoder', factory);
+    try {
+      expect(session.backend).toBe(
+        "onnxruntime-web wasm (1 thread: the encoder's largest tensor, 768 MiB, is over this GPU's 128 MiB storage-buffer binding limit)",
+      );
+      const image = { data: new Float32Array(3 * 1024 * 1024).fill(0.5), dims: [1, 3, 1024, 1024] };
+      const out = await session.run({ image });
+      expect(out.image_embeddings.dims).toEqual(big.graphs.encoder.outputs[0].shape);
+    } finally {
+      await session.release();
+    }
   });
 
   it('in Node (onnxruntime-web wasm bundle) threads are possible without isolation', async () => {

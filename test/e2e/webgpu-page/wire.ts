@@ -96,6 +96,8 @@ export interface AdapterWire {
   isFallbackAdapter: boolean;
   shaderF16: boolean;
   features: string[];
+  /** The largest tensor a WebGPU session can bind (see GraphSpec.largestTensorBytes). */
+  maxStorageBufferBindingSize?: number;
 }
 
 export interface WebGpuPageApi {
