@@ -138,8 +138,13 @@ export async function chooseWebBackend(
   return {
     executionProvider: 'wasm',
     numThreads,
-    description: `onnxruntime-web wasm (${numThreads} thread${numThreads === 1 ? '' : 's'}${why ? `: ${why}` : ''})`,
+    description: wasmDescription(numThreads, why),
   };
+}
+
+/** "onnxruntime-web wasm (2 threads)", or with the reason it is wasm or has one thread: "(1 thread: ...)". */
+function wasmDescription(numThreads: number, why: string): string {
+  return `onnxruntime-web wasm (${numThreads} thread${numThreads === 1 ? '' : 's'}${why ? `: ${why}` : ''})`;
 }
 
 /** The thread count each onnxruntime-web runtime (cpu, webgpu) started with (fixed from its first session on). */
@@ -172,17 +177,21 @@ export async function webSessionFactory(
       choice.executionProvider === 'webgpu'
         ? overBindingLimit(spec?.largestTensorBytes, choice.storageBindingLimit)
         : undefined;
+    const sessionOptions = (ep: 'webgpu' | 'wasm') => ({
+      executionProviders: [ep],
+      graphOptimizationLevel: 'all' as const,
+    });
     if (tooLarge) {
       // onnxruntime's WebGPU EP would compute this graph wrong without a word (see GraphSpec).
       const threads = setUp(ort, choice.numThreads, options);
-      const description = `onnxruntime-web wasm (${threads} thread${threads === 1 ? '' : 's'}: the ${role}'s largest tensor, ${tooLarge})`;
-      return createOrtSession(ort, graph, role, { executionProviders: ['wasm'] }, description);
+      const why = `the ${role}'s largest tensor, ${tooLarge}`;
+      return createOrtSession(ort, graph, role, sessionOptions('wasm'), wasmDescription(threads, why));
     }
     return createOrtSession(
       runtime,
       graph,
       role,
-      { executionProviders: [choice.executionProvider], graphOptimizationLevel: 'all' },
+      sessionOptions(choice.executionProvider),
       choice.description,
     );
   };
