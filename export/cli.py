@@ -94,6 +94,16 @@ def cmd_quantize(args) -> None:
     print(f"model folder {args.out}: int8 encoder, decoder copied from {args.model}")
 
 
+def cmd_crosscheck_int8(args) -> None:
+    from .crosscheck_int8 import run
+
+    if args.images < 1:
+        raise ExportError(f"--images must be at least 1, found {args.images}", "compare on one image or more")
+    fixtures = REPO_ROOT / "test" / "fixtures" / "models"
+    models = [Path(m) for m in args.model] if args.model else [fixtures / "tiny-robust", fixtures / "tiny-sam"]
+    run(models, Path(args.out), images=args.images, seed=args.seed, threads=args.threads)
+
+
 def cmd_fixtures(args) -> None:
     from .fixtures import write_fixtures
 
@@ -166,6 +176,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="fp32 model folder (made by `onnx`)")
     p.add_argument("--out", required=True, help="model folder to write (replaced atomically)")
     p.set_defaults(run=cmd_quantize)
+
+    p = sub.add_parser("crosscheck-int8", help="`quantize` against onnxruntime's quantize_dynamic (needs onnxruntime's Python package)")
+    p.add_argument("--model", action="append", help="fp32 model folder (repeat; default: the two tiny fixtures)")
+    p.add_argument("--out", default=str(REPO_ROOT / "bench" / "results" / "int8-crosscheck"), help="results, .json and .md")
+    p.add_argument("--images", type=int, default=2, help="seeded random images per model")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads")
+    p.set_defaults(run=cmd_crosscheck_int8)
 
     p = sub.add_parser("fixtures", help="regenerate test/fixtures deterministically")
     p.add_argument("--root", default=str(REPO_ROOT / "test" / "fixtures"))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # file hashes need no torch (crosscheck-int8 runs where torch may not import)
+    import torch
 
 
 def file_sha256(path: Path) -> str:

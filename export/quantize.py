@@ -1,7 +1,8 @@
 """int8 encoder: dynamic quantization of the weight products, written with the `onnx` package.
 
-onnxruntime's own quantizer (`onnxruntime.quantization.quantize_dynamic`) is Python-only and not
-installable on this project's machines, so the rewrite is done here. It emits the form that
+onnxruntime's own quantizer (`onnxruntime.quantization.quantize_dynamic`) is Python-only and not a
+Debian package, so the rewrite is done here (`crosscheck-int8` compares the two where onnxruntime's
+package is importable: same int8 values, identical outputs). It emits the form that
 `quantize_dynamic` emits and that onnxruntime's CPU EP (onnxruntime-node) and wasm backend run with their
 integer GEMM kernels, for every MatMul and Gemm whose weight is a constant 2-D float initializer:
 
