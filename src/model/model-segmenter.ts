@@ -7,7 +7,7 @@ import {
   type EmbeddingCacheOptions,
   embeddingKey,
 } from './embedding-cache.ts';
-import { checkRunOutputs } from './graph-io.ts';
+import { checkFinite, checkRunOutputs } from './graph-io.ts';
 import { INPUT_SIDE, LOW_RES_SIDE } from './input-frame.ts';
 import { modelLabel, modelTrade } from './model-choice.ts';
 import type { LoadedModel } from './model-loader.ts';
@@ -136,6 +136,7 @@ export class ModelSegmenter implements Segmenter {
       checkRunOutputs('decoder', this.model.manifest.graphs.decoder, outputs);
       this.decoderChecked = true;
     }
+    checkFinite('decoder', this.model.decoder.backend, outputs);
     const lowResLogits = outputs.low_res_logits.data;
     t = performance.now();
     const mask = this.contract.postprocess(lowResLogits, rows, columns);
@@ -194,6 +195,7 @@ export class ModelSegmenter implements Segmenter {
         checkRunOutputs('encoder', this.model.manifest.graphs.encoder, outputs);
         this.encoderChecked = true;
       }
+      checkFinite('encoder', this.model.encoder.backend, outputs); // before any cache keeps it
       let embedding: Embedding = { tensors: {} };
       for (const spec of this.model.manifest.graphs.encoder.outputs)
         embedding.tensors[spec.name] = outputs[spec.name];
