@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import subprocess
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ import torch
 
 from .checkpoint import load_checkpoint, model_state
 from .graphs import DecoderGraph, EncoderGraph, example_inputs, io_spec
+from .machine import machine as machine_info
 from .macs import count_macs
 from .files import write_file_atomic
 from .model.config import VIT_B
@@ -36,30 +35,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     blas = "unknown"
     try:
         blas = os.path.realpath("/etc/alternatives/libblas.so.3-x86_64-linux-gnu")
     except OSError:
         pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "torchThreads": torch.get_num_threads(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "onnx": onnx.__version__,
-        "blas": blas,
-        "loadAverage1m": round(os.getloadavg()[0], 2),  # other work on the machine slows the timings
-        "date": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-    }
+    return machine_info(torchThreads=torch.get_num_threads(), torch=torch.__version__, onnx=onnx.__version__, blas=blas)
 
 
 def graph_stats(folder: Path) -> dict:

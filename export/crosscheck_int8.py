@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import platform
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +27,7 @@ from onnx import numpy_helper
 
 from .errors import ExportError
 from .files import write_file_atomic
+from .machine import machine
 from .provenance import file_sha256
 from .quantize import find_weight_products, quantize_graph
 
@@ -205,30 +203,14 @@ def crosscheck_folder(folder: Path, *, images: int, seed: int, threads: int, log
     }
 
 
-def machine(ort_version: str, threads: int) -> dict:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-        "unknown",
-    )
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "threads": threads,
-        "python": platform.python_version(),
-        "onnxruntime": ort_version,
-        "onnx": onnx.__version__,
-        "numpy": np.__version__,
-        "date": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-    }
-
-
 def markdown(report: dict) -> str:
     m = report["machine"]
     lines = [
         "# int8 rewrite (`export quantize`) vs onnxruntime's `quantize_dynamic`",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores ({m['threads']} onnxruntime threads), Python {m['python']}, "
-        f"onnxruntime {m['onnxruntime']}, onnx {m['onnx']}, numpy {m['numpy']}; run {m['date']}.",
+        f"onnxruntime {m['onnxruntime']}, onnx {m['onnx']}, numpy {m['numpy']}; run {m['date']}, load average "
+        f"{m['loadAverage1m']} at the end.",
         "",
         "Reproduce: `PYTHONPATH=<site with onnxruntime> python3 -m export crosscheck-int8 --model <fp32 folder> ...`",
         "(export/crosscheck_int8.py). onnxruntime's side: `quantize_dynamic(weight_type=QInt8, per_channel=True,",
@@ -277,7 +259,10 @@ def run(models: list[Path], out_stem: Path, *, images: int, seed: int, threads: 
     for folder in models:
         log(f"{folder}:")
         results.append(crosscheck_folder(Path(folder), images=images, seed=seed, threads=threads, log=log))
-    report = {"machine": machine(ort.__version__, threads), "models": results}
+    report = {
+        "machine": machine(threads=threads, onnxruntime=ort.__version__, onnx=onnx.__version__, numpy=np.__version__),
+        "models": results,
+    }
     write_file_atomic(out_stem.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(report, indent=2) + "\n"))
     write_file_atomic(out_stem.with_suffix(".md"), lambda tmp: tmp.write_text(markdown(report)))
     log(f"written: {out_stem}.json, {out_stem}.md")
