@@ -28,12 +28,11 @@ from onnx import numpy_helper
 from .errors import ExportError
 from .files import write_file_atomic
 from .machine import machine
-from .provenance import file_sha256
-from .quantize import find_weight_products, quantize_graph
+from .quantize import find_weight_products, quantize_encoder, read_fp32_folder
 
 ONNXRUNTIME_HINT = (
     "run it with a Python that has onnxruntime: e.g. `python3 -m pip install --target /tmp/ort onnxruntime numpy "
-    "onnx` (on a machine with a package index), then `PYTHONPATH=/tmp/ort python3 -m export crosscheck-int8`"
+    "onnx ml_dtypes` (on a machine with a package index), then `PYTHONPATH=/tmp/ort python3 -m export crosscheck-int8`"
 )
 # The chain from a MatMulInteger to the float value it replaces: Cast, Mul by the scales, Add of a Gemm's bias.
 CHAIN_DEPTH = 3
@@ -50,7 +49,8 @@ def require_onnxruntime():
 
 def integer_products(graph: onnx.GraphProto, product_outputs: set[str]) -> dict[str, dict]:
     """Each MatMulInteger of an int8 graph, keyed by the fp32 product output it stands for, with its int8
-    weight and per-column scale (the initializer multiplied with the activation's scale)."""
+    weight and per-column scale (the initializer multiplied with the activation's scale). A graph not in
+    that form is an ExportError naming the node."""
     inits = {i.name: i for i in graph.initializer}
     consumers: dict[str, list[onnx.NodeProto]] = {}
     producer: dict[str, onnx.NodeProto] = {}
@@ -59,22 +59,37 @@ def integer_products(graph: onnx.GraphProto, product_outputs: set[str]) -> dict[
             consumers.setdefault(name, []).append(node)
         for name in node.output:
             producer[name] = node
+
+    def unexpected(node: onnx.NodeProto, what: str) -> ExportError:
+        return ExportError(f"{node.name or node.output[0]}: {what}", "compare graphs written by `quantize` or `quantize_dynamic`")
+
     found: dict[str, dict] = {}
     for node in graph.node:
         if node.op_type != "MatMulInteger":
             continue
         value, scale = node.output[0], None
         for _ in range(CHAIN_DEPTH):
-            (step,) = consumers[value]  # the chain does not branch before the float value
+            steps = consumers.get(value, [])
+            if len(steps) != 1:
+                raise unexpected(node, f"{value!r} is read by {len(steps)} nodes, not 1, before the float product")
+            (step,) = steps
             if step.op_type == "Mul":  # acc_float * (x_scale * w_scale)
-                scales = producer[next(i for i in step.input if i != value)]
-                scale = next(numpy_helper.to_array(inits[i]) for i in scales.input if i in inits)
+                scales = producer.get(next((i for i in step.input if i != value), ""))
+                weight_scale = [i for i in (scales.input if scales else []) if i in inits]
+                if len(weight_scale) != 1:
+                    raise unexpected(node, "its scale is not the activation's scale times one weight-scale initializer")
+                scale = numpy_helper.to_array(inits[weight_scale[0]])
             value = step.output[0]
             if value in product_outputs:
                 break
         else:
-            raise ExportError(f"{node.name}: no fp32 weight product found within {CHAIN_DEPTH} nodes of it")
-        zero_point = numpy_helper.to_array(inits[node.input[3]]) if len(node.input) > 3 else np.zeros(1)
+            raise unexpected(node, f"no fp32 weight product found within {CHAIN_DEPTH} nodes of it")
+        if scale is None:
+            raise unexpected(node, "no Mul by the weight's scale before the float product")
+        has_zero_point = len(node.input) > 3 and node.input[3]
+        if node.input[1] not in inits or (has_zero_point and node.input[3] not in inits):
+            raise unexpected(node, "its int8 weight or zero point is not an initializer")
+        zero_point = numpy_helper.to_array(inits[node.input[3]]) if has_zero_point else np.zeros(1)
         found[value] = {"weight": numpy_helper.to_array(inits[node.input[1]]), "scale": scale, "zeroPoint": zero_point}
     return found
 
@@ -87,11 +102,12 @@ def compare_weights(ours: dict[str, dict], theirs: dict[str, dict]) -> dict:
     max_scale_rel_diff = 0.0
     for key in shared:
         a, b = ours[key], theirs[key]
-        if a["weight"].shape != b["weight"].shape:
-            raise ExportError(f"{key}: int8 weight shape {a['weight'].shape} here, {b['weight'].shape} in onnxruntime's")
+        for part in ("weight", "scale"):
+            if a[part].shape != b[part].shape:
+                raise ExportError(f"{key}: {part} shape {a[part].shape} here, {b[part].shape} in onnxruntime's")
         diff = np.abs(a["weight"].astype(np.int32) - b["weight"].astype(np.int32))
         differing_values += int((diff > 0).sum())
-        max_q_diff = max(max_q_diff, int(diff.max()))
+        max_q_diff = max(max_q_diff, int(diff.max(initial=0)))
         max_scale_rel_diff = max(max_scale_rel_diff, float(np.max(np.abs(a["scale"] / b["scale"] - 1))))
     return {
         "productsHere": len(ours),
@@ -112,9 +128,12 @@ def op_counts(proto: onnx.ModelProto, ops=("MatMulInteger", "DynamicQuantizeLine
     return {op: types.count(op) for op in ops}
 
 
-def relative_rms(value: np.ndarray, reference: np.ndarray) -> float:
+def relative_rms(value: np.ndarray, reference: np.ndarray, name: str) -> float:
     ref = reference.astype(np.float64)
-    return float(np.sqrt(np.mean((value.astype(np.float64) - ref) ** 2) / np.mean(ref**2)))
+    energy = float(np.mean(ref**2)) if ref.size else 0.0
+    if not energy > 0:  # also NaN
+        raise ExportError(f"the fp32 encoder's {name!r} is empty, all zero or not finite: nothing to compare against")
+    return float(np.sqrt(np.mean((value.astype(np.float64) - ref) ** 2) / energy))
 
 
 def compare_outputs(ort, graphs: dict[str, Path], images: int, seed: int, threads: int) -> dict:
@@ -145,37 +164,27 @@ def compare_outputs(ort, graphs: dict[str, Path], images: int, seed: int, thread
         pairs = [(here[name], theirs[name]) for here, theirs in zip(outputs["here"], outputs["onnxruntime"])]
         per_output[name] = {
             "relRmsVsFp32": {
-                key: [relative_rms(out[name], ref[name]) for out, ref in zip(runs, outputs["fp32"])]
+                key: [relative_rms(out[name], ref[name], name) for out, ref in zip(runs, outputs["fp32"])]
                 for key, runs in outputs.items()
                 if key != "fp32"
             },
-            "maxAbsHereVsOnnxruntime": max(float(np.abs(a - b).max()) for a, b in pairs),
+            "maxAbsHereVsOnnxruntime": max(float(np.abs(a - b).max(initial=0)) for a, b in pairs),
             "identical": all(np.array_equal(a, b) for a, b in pairs),
         }
     return {"outputs": per_output, "secondsPerImage": seconds}
 
 
-def crosscheck_folder(folder: Path, *, images: int, seed: int, threads: int, log=print) -> dict:
+def crosscheck_folder(folder: Path, onnxruntime, *, images: int, seed: int, threads: int, log=print) -> dict:
     """The three comparisons for one fp32 model folder's encoder."""
-    ort, quantize_dynamic, QuantType = require_onnxruntime()
-    manifest_path = folder / "model.json"
-    if not manifest_path.is_file():
-        raise ExportError(f"{folder} is not a model folder (no model.json)", "point --model at a folder made by `onnx`")
-    manifest = json.loads(manifest_path.read_text())
-    if manifest.get("precision") != "fp32":
-        raise ExportError(f"{folder} has precision {manifest.get('precision')!r}", "cross-check an fp32 folder")
+    ort, quantize_dynamic, QuantType = onnxruntime
+    manifest = read_fp32_folder(folder)
     source = folder / manifest["graphs"]["encoder"]["file"]
-    if not source.is_file() or file_sha256(source) != manifest["graphs"]["encoder"]["sha256"]:
-        raise ExportError(
-            f"{source} is missing or does not match model.json's sha256 (truncated or changed?)",
-            "export the folder again, or copy it whole",
-        )
     fp32 = onnx.load(str(source))
     product_outputs = {p.node.output[0] for p in find_weight_products(fp32.graph)[0]}
     with tempfile.TemporaryDirectory(prefix="crosscheck-int8-") as tmp:
         graphs = {"fp32": source, "here": Path(tmp) / "here.onnx"}
         here = copy.deepcopy(fp32)
-        quantize_graph(here)
+        quantize_encoder(here)  # an encoder with no weight product is an error, not an empty comparison
         onnx.save(here, str(graphs["here"]))
         for key, per_channel in (("onnxruntime", True), ("onnxruntime per-tensor", False)):
             graphs[key] = Path(tmp) / f"{key.replace(' ', '-')}.onnx"
@@ -240,7 +249,11 @@ def markdown(report: dict) -> str:
         "",
         "- rel. RMS: the largest over the images of ||variant - fp32|| / ||fp32|| per output.",
         "- Zero points: all 0 on both sides "
-        + ("(checked)." if all(r["weights"]["zeroPointsAllZero"] for r in report["models"]) else "NOT all 0: see the json.")
+        + (
+            "(checked)."
+            if all(r["weights"]["zeroPointsAllZero"] and r["weights"]["paired"] for r in report["models"])
+            else "NOT all 0, or no product paired: see the json."
+        )
         + " onnxruntime stores one per column, `export quantize` one shared scalar; the arithmetic is the same.",
         "- DynamicQuantizeLinear: onnxruntime quantizes an activation once when several products read it;",
         "  `export quantize` once per product. The values are the same (the op is deterministic).",
@@ -253,17 +266,19 @@ def markdown(report: dict) -> str:
 
 
 def run(models: list[Path], out_stem: Path, *, images: int, seed: int, threads: int, log=print) -> dict:
-    ort, _, _ = require_onnxruntime()
-    out_stem.parent.mkdir(parents=True, exist_ok=True)  # an unwritable --out fails now, not after minutes
+    onnxruntime = require_onnxruntime()
+    out_stem.parent.mkdir(parents=True, exist_ok=True)  # an --out that cannot be made fails now, not after minutes
     results = []
     for folder in models:
         log(f"{folder}:")
-        results.append(crosscheck_folder(Path(folder), images=images, seed=seed, threads=threads, log=log))
+        results.append(crosscheck_folder(Path(folder), onnxruntime, images=images, seed=seed, threads=threads, log=log))
+    ort = onnxruntime[0]
     report = {
         "machine": machine(threads=threads, onnxruntime=ort.__version__, onnx=onnx.__version__, numpy=np.__version__),
         "models": results,
     }
-    write_file_atomic(out_stem.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(report, indent=2) + "\n"))
-    write_file_atomic(out_stem.with_suffix(".md"), lambda tmp: tmp.write_text(markdown(report)))
+    texts = {".json": json.dumps(report, indent=2, allow_nan=False) + "\n", ".md": markdown(report)}  # both, then write
+    for suffix, text in texts.items():
+        write_file_atomic(out_stem.with_suffix(suffix), lambda tmp, text=text: tmp.write_text(text))
     log(f"written: {out_stem}.json, {out_stem}.md")
     return report

@@ -8,8 +8,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 
-def machine(**versions: str | int | float) -> dict:
-    """CPU, cores, Python, the 1-minute load (other work slows timings), the date, and `versions` as given."""
+def machine(**details: str | int | float) -> dict:
+    """CPU, cores, Python, the 1-minute load (other work slows timings), the date, and `details` (versions,
+    threads) as given."""
     cpu = "unknown"
     try:
         cpu = next(
@@ -22,7 +23,7 @@ def machine(**versions: str | int | float) -> dict:
         "cpu": cpu,
         "cores": os.cpu_count(),
         "python": platform.python_version(),
-        **versions,
+        **details,
         "loadAverage1m": round(os.getloadavg()[0], 2),
         "date": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
     }

@@ -209,6 +209,32 @@ def quantize_encoder(proto: onnx.ModelProto) -> QuantizeReport:
     return report
 
 
+def read_fp32_folder(folder: Path) -> dict:
+    """model.json of an fp32 model folder whose encoder file is whole (its sha256 as recorded)."""
+    from .provenance import file_sha256
+
+    manifest_path = Path(folder) / "model.json"
+    if not manifest_path.is_file():
+        raise ExportError(f"{folder} is not a model folder (no model.json)", "point --model at a folder made by `onnx`")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        encoder = Path(folder) / manifest["graphs"]["encoder"]["file"]
+        recorded = manifest["graphs"]["encoder"]["sha256"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise ExportError(f"{manifest_path} is not a model.json made by `onnx` ({err!r})", "export the folder again") from err
+    if manifest.get("precision") != "fp32":
+        raise ExportError(
+            f"{folder} has precision {manifest.get('precision')!r}; only fp32 folders are quantized",
+            "quantize the fp32 export (fp16 weights would be rounded twice)",
+        )
+    if not encoder.is_file() or file_sha256(encoder) != recorded:
+        raise ExportError(
+            f"{encoder} is missing or does not match model.json's sha256 (truncated or changed?)",
+            "export the folder again, or copy it whole",
+        )
+    return manifest
+
+
 def quantize_model_folder(source: Path, out: Path, *, created_at: str | None = None, log=print) -> dict:
     """`export quantize`: an fp32 model folder -> the same model with an int8 encoder (decoder copied).
 
@@ -221,15 +247,7 @@ def quantize_model_folder(source: Path, out: Path, *, created_at: str | None = N
     from .provenance import file_sha256
 
     source, out = Path(source), Path(out)
-    manifest_path = source / "model.json"
-    if not manifest_path.is_file():
-        raise ExportError(f"{source} is not a model folder (no model.json)", "point --model at a folder made by `onnx`")
-    manifest = json.loads(manifest_path.read_text())
-    if manifest.get("precision") != "fp32":
-        raise ExportError(
-            f"{source} has precision {manifest.get('precision')!r}; only fp32 folders are quantized",
-            "quantize the fp32 export (fp16 weights would be rounded twice)",
-        )
+    manifest = read_fp32_folder(source)
     if source.resolve() == out.resolve():
         raise ExportError("--out must differ from --model", "write the int8 folder beside the fp32 one")
     encoder_spec = manifest["graphs"]["encoder"]

@@ -15,6 +15,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from export.cli import main
 from export.crosscheck_int8 import compare_weights, integer_products
+from export.errors import ExportError
 from export.quantize import find_weight_products, quantize_graph
 from export.tests.conftest import REPO_ROOT
 
@@ -64,8 +65,9 @@ def test_a_changed_weight_scale_or_zero_point_or_a_missing_product_is_reported(t
 
 
 def test_onnxruntimes_form_of_a_gemm_is_paired_by_the_value_it_replaces():
-    """onnxruntime turns a Gemm into MatMulInteger, Cast, Mul (by x_scale * w_scale) writing a new value, then
-    Add of the bias writing the Gemm's output: the walk follows that chain to the Gemm's output."""
+    """As onnxruntime 1.30 writes a Gemm with a bias (bench/results/int8-crosscheck.md: it turns each Gemm into
+    MatMul + Add first): MatMulInteger, Cast, Mul by x_scale * w_scale writing a new value, then the Add of
+    the bias writing the Gemm's output. The walk follows that chain to the Gemm's output."""
     q = np.array([[1, -2], [3, 4]], dtype=np.int8)
     inits = [
         numpy_helper.from_array(q, "w_q"),
@@ -90,6 +92,24 @@ def test_onnxruntimes_form_of_a_gemm_is_paired_by_the_value_it_replaces():
     )
     (record,) = integer_products(graph, {"gemm_out"}).values()
     assert np.array_equal(record["weight"], q) and np.array_equal(record["scale"], [0.5, 0.25])
+
+
+def test_a_product_whose_chain_branches_or_lacks_its_scale_is_a_clear_error(tiny_products):
+    fp32 = onnx.load(str(TINY_ROBUST_ENCODER))
+    outputs = {p.node.output[0] for p in find_weight_products(fp32.graph)[0]}
+    int8 = copy.deepcopy(fp32)
+    quantize_graph(int8)
+    first = next(n for n in int8.graph.node if n.op_type == "MatMulInteger")
+    branched = copy.deepcopy(int8)
+    branched.graph.node.append(helper.make_node("Identity", [first.output[0]], ["extra_reader"]))
+    with pytest.raises(ExportError, match="is read by 2 nodes, not 1"):
+        integer_products(branched.graph, outputs)
+    unscaled = copy.deepcopy(int8)  # the final Mul reads a value no node makes
+    for node in unscaled.graph.node:
+        if node.op_type == "Mul" and node.name == first.name.replace("MatMulInteger", "Mul"):
+            node.input[1] = "nowhere"
+    with pytest.raises(ExportError, match="not the activation's scale times one weight-scale initializer"):
+        integer_products(unscaled.graph, outputs)
 
 
 def test_without_onnxruntime_the_command_says_what_to_do(monkeypatch, capsys, tmp_path):

@@ -235,3 +235,28 @@ def test_quantize_refuses_what_it_cannot_do(tmp_path, tiny_robust, capsys):
     assert main(["quantize", "--model", str(tmp_path), "--out", str(tmp_path / "b")]) == 1
     assert "not a model folder" in capsys.readouterr().err
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_quantize_refuses_a_broken_folder_with_a_clear_error(tmp_path, capsys):
+    """Not JSON, a truncated encoder, an int8 folder: exit 1 with what was wrong, nothing written."""
+    import shutil
+
+    cases = {
+        "not-json": lambda d: (d / "model.json").write_text('{"format": '),
+        "truncated": lambda d: (d / "encoder.onnx").write_bytes((d / "encoder.onnx").read_bytes()[:100000]),
+        "int8": lambda d: (d / "model.json").write_text(
+            json.dumps({**json.loads((d / "model.json").read_text()), "precision": "int8"})
+        ),
+    }
+    expected = {
+        "not-json": "is not a model.json made by `onnx`",
+        "truncated": "does not match model.json's sha256",
+        "int8": "has precision 'int8'; only fp32 folders are quantized",
+    }
+    for name, damage in cases.items():
+        folder = tmp_path / name
+        shutil.copytree(TINY_ROBUST, folder)
+        damage(folder)
+        assert main(["quantize", "--model", str(folder), "--out", str(tmp_path / f"{name}-out")]) == 1
+        assert expected[name] in capsys.readouterr().err
+        assert not (tmp_path / f"{name}-out").exists()

@@ -1,4 +1,4 @@
-import { fromFloat16Bits, toFloat16Bits } from './fp16.ts';
+import { fromFloat16Bits, overflowsFloat16, toFloat16Bits } from './fp16.ts';
 import type { Window } from './segmenter.ts';
 
 /** What an encoder run leaves for the decoder: its output tensors by name. */
@@ -85,7 +85,8 @@ export class EmbeddingCache {
     const tensors: Entry['tensors'] = {};
     let bytes = 0;
     for (const [name, t] of Object.entries(embedding.tensors)) {
-      const data = this.options.fp16 ? toFloat16Bits(t.data) : t.data;
+      // A tensor a half cannot hold stays float32: it would come back infinite.
+      const data = this.options.fp16 && !overflowsFloat16(t.data) ? toFloat16Bits(t.data) : t.data;
       tensors[name] = { data, dims: [...t.dims] };
       bytes += data.byteLength;
     }

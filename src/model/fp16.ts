@@ -12,6 +12,15 @@ export function toFloat16Bits(values: Float32Array): Uint16Array {
   return out;
 }
 
+/**
+ * Whether any value is too large for a half: |v| >= 65520 rounds to infinity (the largest half is 65504).
+ * Such values are kept in float32 wherever halves are stored, so a finite encoding never turns infinite.
+ */
+export function overflowsFloat16(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (Math.abs(values[i]) >= 65520) return true;
+  return false;
+}
+
 /** Every half's value, built on first use (256 kB): widening is then one table look-up per value. */
 let halfTable: Float32Array | undefined;
 

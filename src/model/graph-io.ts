@@ -67,11 +67,18 @@ export function checkRunOutputs(
   }
 }
 
+/** How many values are NaN or infinite (v - v is 0 for every finite v, NaN otherwise). */
+export function countNonFinite(data: Float32Array): number {
+  let bad = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] - data[i] !== 0) bad++;
+  return bad;
+}
+
 /**
- * On every run: no NaN or infinity in any output. A trained model in float32 never produces one, but a
- * runtime can: onnxruntime-web's float16 WebGPU kernels overflow a long mean to infinity
- * (bench/results/fp16-sensitivity.md), and a GPU driver can fail the same way. Such an encoding must
- * not reach the caches, where every later box on the slice, and every reopening, would reuse it.
+ * On every run: no NaN or infinity in any output. A trained model in float32 never produces one; a
+ * runtime or GPU fault can (onnxruntime-web's float16 WebGPU kernels, for one, overflow long means:
+ * bench/results/fp16-sensitivity.md). Such an encoding must not reach the caches, where every later box
+ * on the slice, and every reopening, would reuse it.
  */
 export function checkFinite(
   role: 'encoder' | 'decoder',
@@ -79,15 +86,13 @@ export function checkFinite(
   outputs: Record<string, TensorData>,
 ): void {
   for (const [name, t] of Object.entries(outputs)) {
-    let bad = 0;
-    // v - v is 0 for every finite v, NaN for NaN and for either infinity.
-    for (let i = 0; i < t.data.length; i++) if (t.data[i] - t.data[i] !== 0) bad++;
+    const bad = countNonFinite(t.data);
     if (bad > 0) {
       throw new ModelError(
         'non-finite-output',
         `The ${role} returned ${bad} non-finite values (NaN or infinity) of ${t.data.length} in "${name}" on ${backend}.`,
         'The runtime computed this slice wrong, and nothing was kept. On WebGPU, load the model on the CPU backend ' +
-          '(wasm) and report the GPU and browser; on the CPU, the model folder may be damaged: export it again.',
+          '(wasm) and report the GPU and browser; on the CPU, report it with the model folder and the slice.',
       );
     }
   }

@@ -7,7 +7,8 @@ import {
   type EmbeddingCacheOptions,
   embeddingKey,
 } from './embedding-cache.ts';
-import { checkFinite, checkRunOutputs } from './graph-io.ts';
+import { overflowsFloat16 } from './fp16.ts';
+import { checkFinite, checkRunOutputs, countNonFinite } from './graph-io.ts';
 import { INPUT_SIDE, LOW_RES_SIDE } from './input-frame.ts';
 import { modelLabel, modelTrade } from './model-choice.ts';
 import type { LoadedModel } from './model-loader.ts';
@@ -144,7 +145,7 @@ export class ModelSegmenter implements Segmenter {
     const iou = outputs.iou_prediction.data[0];
     return {
       mask,
-      score: Number.isFinite(iou) ? Math.min(1, Math.max(0, iou)) : 0,
+      score: Math.min(1, Math.max(0, iou)), // finite: checkFinite above
       lowResLogits: Float32Array.from(lowResLogits),
       timings: { ...timings, prompt: promptMs, decoder: decoderMs, postprocess: postprocessMs },
     };
@@ -175,8 +176,10 @@ export class ModelSegmenter implements Segmenter {
     const run = (async () => {
       let t = performance.now();
       const remembered = await this.store?.get(key);
-      if (remembered) {
-        const embedding = widenHalfEmbedding(remembered);
+      const widened = remembered && widenHalfEmbedding(remembered);
+      // An entry written before outputs were checked may hold NaN: encode again (the put replaces it).
+      if (widened && Object.values(widened.tensors).every((tensor) => countNonFinite(tensor.data) === 0)) {
+        const embedding = widened;
         this.counts.remembered++;
         this.cache.set(key, embedding);
         return { embedding, timings: { remembered: performance.now() - t } };
@@ -200,7 +203,8 @@ export class ModelSegmenter implements Segmenter {
       for (const spec of this.model.manifest.graphs.encoder.outputs)
         embedding.tensors[spec.name] = outputs[spec.name];
       const timings: Record<string, number> = { preprocess: preprocessMs, encoder: encoderMs };
-      if (this.store) {
+      // An encoding a half cannot hold (|v| >= 65520) is not remembered, and the decoder gets it in float32.
+      if (this.store && !Object.values(embedding.tensors).some((tensor) => overflowsFloat16(tensor.data))) {
         t = performance.now();
         const half = toHalfEmbedding(embedding);
         embedding = widenHalfEmbedding(half);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EmbeddingCache, embeddingKey } from '../../src/model/embedding-cache.ts';
-import { fromFloat16Bits, toFloat16Bits } from '../../src/model/fp16.ts';
+import { fromFloat16Bits, overflowsFloat16, toFloat16Bits } from '../../src/model/fp16.ts';
 
 const tensor = (n: number, fill = 1) => ({
   tensors: { image_embeddings: { data: new Float32Array(n).fill(fill), dims: [1, n] } },
@@ -67,6 +67,28 @@ describe('float16 conversion', () => {
       toFloat16Bits(Float32Array.from([1 + 2 ** -11, 1 + 3 * 2 ** -11, 70000, 2 ** -26])),
     );
     expect([...halfway]).toEqual([1, 1 + 2 ** -9, Number.POSITIVE_INFINITY, 0]);
+  });
+
+  it('says which values a half cannot hold: 65520 and beyond round to infinity', () => {
+    // 65519 rounds down to 65504 (the largest half); 65520 is the tie that rounds up, to infinity.
+    expect(fromFloat16Bits(toFloat16Bits(Float32Array.from([65519, 65520])))).toEqual(
+      Float32Array.from([65504, Number.POSITIVE_INFINITY]),
+    );
+    expect(overflowsFloat16(Float32Array.from([1, -65504, 65519]))).toBe(false);
+    expect(overflowsFloat16(Float32Array.from([1, 65520]))).toBe(true);
+    expect(overflowsFloat16(Float32Array.from([-1e6]))).toBe(true);
+  });
+
+  it('an fp16 cache keeps a tensor a half cannot hold in float32, exactly, and rounds the others', () => {
+    const cache = new EmbeddingCache({ maxBytes: 1e6, fp16: true });
+    const large = Float32Array.from([1e6, -3e5, 0.1]);
+    const small = Float32Array.from([0.1, 2, -3]);
+    cache.set('k', { tensors: { large: { data: large, dims: [3] }, small: { data: small, dims: [3] } } });
+    expect(cache.stats.bytes).toBe(3 * 4 + 3 * 2);
+    const back = cache.get('k')!.tensors;
+    expect(back.large.data).toEqual(large);
+    expect(back.small.data[0]).not.toBe(small[0]); // 0.1 is not a half: rounded
+    expect(Math.abs(back.small.data[0] - 0.1)).toBeLessThan(1e-4);
   });
 });
 
