@@ -9,7 +9,8 @@
 //    and OHIF on it through its own dicomweb data source (the server proxies /dicom-web to Orthanc), so
 //    Export SEG stores to the PACS. Ctrl+C stops both.
 // Options: --no-viewer (stop after step 1), --port N (default 3000, 0 for any free port),
-//          --model DIR (a model folder, as `npm run export -- onnx` writes it; default: the classical engine),
+//          --model DIR (a model folder, as `npm run export -- onnx` writes it, for the main job and the viewer;
+//          default: the classical engine),
 //          --pacs (OHIF on a local Orthanc), --pacs-port N (Orthanc's HTTP port; default 0, a free one).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -74,6 +75,8 @@ step(
     'sample-dicom/ct-abdomen-truth.seg.dcm',
     '--out',
     'out/demo',
+    // The main job segments with the model the viewer gets, when there is one.
+    ...(options.model ? ['--model', resolve(options.model)] : []),
   ],
   'the main job (evaluate)',
 );

@@ -69,6 +69,20 @@ describe.skipIf(missing)('npm run demo', () => {
     }
   }, 240_000);
 
+  it('with --model, the main job segments with that model (the one the viewer gets)', () => {
+    const model = join(REPO_ROOT, 'test/fixtures/models/tiny-robust');
+    const run = spawnSync(process.execPath, [DEMO, '--no-viewer', '--model', model], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(
+      /^engine: tiny-robust \(random weights, test fixture\) .*\[onnxruntime-node cpu\]/m,
+    );
+    expect(run.stdout).not.toContain('no model configured');
+    expect(run.stdout).toMatch(/ALL\s+235\s/);
+  }, 120_000);
+
   it('refuses an unknown option with exit 2 and says which options exist', () => {
     const run = spawnSync(process.execPath, [DEMO, '--viewer-port=1'], { cwd: REPO_ROOT, encoding: 'utf8' });
     expect(run.status).toBe(2);
