@@ -179,10 +179,9 @@ export class ModelSegmenter implements Segmenter {
       const widened = remembered && widenHalfEmbedding(remembered);
       // An entry written before outputs were checked may hold NaN: encode again (the put replaces it).
       if (widened && Object.values(widened.tensors).every((tensor) => countNonFinite(tensor.data) === 0)) {
-        const embedding = widened;
         this.counts.remembered++;
-        this.cache.set(key, embedding);
-        return { embedding, timings: { remembered: performance.now() - t } };
+        this.cache.set(key, widened);
+        return { embedding: widened, timings: { remembered: performance.now() - t } };
       }
       t = performance.now();
       const gray = windowTo8Bit(slice, window);
